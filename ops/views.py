@@ -1,0 +1,40 @@
+"""Operations endpoints: liveness, readiness (database, broker, a worker's heartbeat), metrics."""
+
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from .services import HEARTBEAT_MAX_AGE, broker_reachable, last_heartbeat, metrics_text
+
+
+@require_GET
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def readyz(request):
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - report, don't crash
+        checks["database"] = f"error: {type(error).__name__}"
+    checks["broker"] = "ok" if broker_reachable() else "unreachable"
+    beat = last_heartbeat()
+    age = None if beat is None else time.time() - beat
+    checks["worker"] = "ok" if age is not None and age <= HEARTBEAT_MAX_AGE else "no recent heartbeat"
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ok" if ready else "unavailable", "checks": checks, "worker_heartbeat_age_seconds": age}
+    if settings.DEBUG:
+        body["broker_url"] = settings.CELERY_BROKER_URL.split("@")[-1]
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+@require_GET
+def metrics(request):
+    return HttpResponse(metrics_text(), content_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,21 @@
+"""The test suite: fast hashing, in-memory e-mail, tasks run in-process unless a test starts a worker."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, REST_FRAMEWORK
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {
+        **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+        "ticket_create": "1000/hour",
+        "message_create": "1000/hour",
+        "auth": "1000/minute",
+        "upload": "1000/hour",
+    },
+}

@@ -1,0 +1,168 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from .models import AssetThreshold, Attachment, Category, Macro, Message, Team, Ticket, TicketEvent
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ["created_at", "author", "kind", "body"]
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["created_at", "original_name", "content_type", "size", "sha256", "uploaded_by"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = TicketEvent
+    fields = ["at", "kind", "actor", "data"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "lead", "member_count", "auto_assign"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["members"]
+    autocomplete_fields = ["lead"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("lead").annotate(member_total=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, team: Team) -> int:
+        return team.member_total
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "default_team", "default_priority", "required_fields", "is_active", "position"]
+    list_filter = ["default_team", "default_priority", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["code", "name", "name_zh_hans"]
+    list_select_related = ["default_team"]
+
+
+@admin.register(AssetThreshold)
+class AssetThresholdAdmin(admin.ModelAdmin):
+    list_display = ["asset", "amount"]
+    search_fields = ["asset"]
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Support leads look tickets up here; changes go through the API so rules and the audit
+    trail apply, so this view is read-only."""
+
+    list_display = [
+        "reference",
+        "subject",
+        "status",
+        "priority",
+        "team",
+        "category",
+        "assignee",
+        "requester",
+        "created_at",
+        "first_response_at",
+    ]
+    list_filter = [
+        "status",
+        "priority",
+        "team",
+        "category",
+        "channel",
+        "is_complaint",
+        ("assignee", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["reference", "subject", "txid", "order_id", "address", "requester__username", "requester__email"]
+    date_hierarchy = "created_at"
+    list_select_related = ["team", "category", "assignee", "requester"]
+    inlines = [MessageInline, AttachmentInline, EventInline]
+    readonly_fields = [f.name for f in Ticket._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "author", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["ticket__reference", "body", "author__username"]
+    list_select_related = ["ticket", "author"]
+    readonly_fields = ["ticket", "author", "kind", "body", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "ticket", "content_type", "size", "sha256", "created_at"]
+    list_filter = ["content_type"]
+    search_fields = ["ticket__reference", "original_name", "sha256"]
+    list_select_related = ["ticket"]
+    readonly_fields = [f.name for f in Attachment._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "ticket", "kind", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["ticket__reference", "actor__username"]
+    date_hierarchy = "at"
+    list_select_related = ["ticket", "actor"]
+    readonly_fields = ["ticket", "actor", "kind", "data", "at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "internal", "set_status", "set_priority", "is_active"]
+    list_filter = ["team", "internal", "is_active"]
+    search_fields = ["name", "body"]
+    list_select_related = ["team"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

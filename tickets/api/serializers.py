@@ -1,0 +1,298 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User
+from accounts.roles import is_staff_member
+from support_desk.serializers import StrictSerializer
+
+from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
+from ..selectors import ticket_queue_info
+from ..timeline import public_timeline
+
+
+def _display_name(user: User | None) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+class PersonSerializer(serializers.Serializer):
+    """A person as tickets show them. The role is told by the ticket (its requester is the
+    customer), which costs no query per row."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=["customer", "agent"])
+
+
+def person(user: User | None, *, role: str) -> dict | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": _display_name(user), "role": role}
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="localized_name")
+    description = serializers.CharField(source="localized_description")
+    team = serializers.SlugRelatedField(source="default_team", slug_field="code", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "description", "required_fields", "optional_fields", "default_priority", "team"]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    internal = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "body", "author", "created_at", "internal", "kind"]
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_author(self, message: Message) -> dict | None:
+        role = "customer" if message.author_id == message.ticket.requester_id else "agent"
+        return person(message.author, role=role)
+
+
+class MessageCreateSerializer(StrictSerializer):
+    body = serializers.CharField(max_length=settings.MESSAGE_BODY_MAX_LENGTH, trim_whitespace=True)
+    internal = serializers.BooleanField(required=False, default=False)
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, attachment) -> str:
+        return f"/api/v1/tickets/{attachment.ticket.reference}/attachments/{attachment.pk}/"
+
+
+class AttachmentUploadSerializer(StrictSerializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
+class SlaPromiseSerializer(serializers.Serializer):
+    first_response_due = serializers.DateTimeField(allow_null=True)
+    resolution_due = serializers.DateTimeField(allow_null=True)
+
+
+class QueueInfoSerializer(serializers.Serializer):
+    position = serializers.IntegerField(allow_null=True)
+    estimated_first_response_at = serializers.DateTimeField(allow_null=True)
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    at = serializers.DateTimeField()
+    text = serializers.CharField()
+    data = serializers.DictField()
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """The list shape. Staff get routing fields; customers get what they need to follow up."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    assignee = serializers.SerializerMethodField()
+    requester = serializers.SerializerMethodField()
+    possible_duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    waiting_on = serializers.SerializerMethodField()
+
+    STAFF_ONLY = ("team", "requester")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "reference",
+            "subject",
+            "status",
+            "priority",
+            "category",
+            "team",
+            "assignee",
+            "requester",
+            "channel",
+            "language",
+            "is_complaint",
+            "possible_duplicate_of",
+            "waiting_on",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "solved_at",
+            "closed_at",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["agent", "customer"], allow_null=True))
+    def get_waiting_on(self, ticket: Ticket) -> str | None:
+        if ticket.status == Ticket.Status.PENDING_CUSTOMER:
+            return "customer"
+        if ticket.status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
+            return None
+        return "agent"
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_assignee(self, ticket: Ticket) -> dict | None:
+        return person(ticket.assignee, role="agent")
+
+    @extend_schema_field(PersonSerializer)
+    def get_requester(self, ticket: Ticket) -> dict | None:
+        return person(ticket.requester, role="customer")
+
+    def to_representation(self, ticket: Ticket) -> dict:
+        data = super().to_representation(ticket)
+        request = self.context.get("request")
+        if request is None or not is_staff_member(request.user):
+            for name in self.STAFF_ONLY:
+                data.pop(name, None)
+        return data
+
+
+class TicketDetailSerializer(TicketSerializer):
+    messages = MessageSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    timeline = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+    queue = serializers.SerializerMethodField()
+    amount = serializers.DecimalField(
+        max_digits=36, decimal_places=18, coerce_to_string=True, read_only=True, allow_null=True
+    )
+
+    class Meta(TicketSerializer.Meta):
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "asset",
+            "network",
+            "amount",
+            "txid",
+            "address",
+            "memo",
+            "order_id",
+            "sla",
+            "queue",
+            "messages",
+            "attachments",
+            "timeline",
+        ]
+
+    @extend_schema_field(TimelineEntrySerializer(many=True))
+    def get_timeline(self, ticket: Ticket) -> list[dict]:
+        return public_timeline(ticket)
+
+    @extend_schema_field(SlaPromiseSerializer)
+    def get_sla(self, ticket: Ticket) -> dict:
+        # The SLA engine (sla app) fills these in; until a policy applies they are unknown.
+        return {"first_response_due": None, "resolution_due": None}
+
+    @extend_schema_field(QueueInfoSerializer)
+    def get_queue(self, ticket: Ticket) -> dict:
+        return QueueInfoSerializer(ticket_queue_info(ticket=ticket, now=timezone.now())).data
+
+    def to_representation(self, ticket: Ticket) -> dict:
+        data = super().to_representation(ticket)
+        if data.get("amount") is not None:
+            data["amount"] = f"{Decimal(data['amount']).normalize():f}"
+        return data
+
+
+class TicketCreateSerializer(StrictSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    subject = serializers.CharField(max_length=settings.TICKET_SUBJECT_MAX_LENGTH)
+    body = serializers.CharField(max_length=settings.MESSAGE_BODY_MAX_LENGTH)
+    asset = serializers.RegexField(r"^[A-Za-z0-9]{1,16}$", required=False, allow_blank=True, default="")
+    network = serializers.RegexField(r"^[a-z0-9_-]{1,32}$", required=False, allow_blank=True, default="")
+    amount = serializers.DecimalField(
+        max_digits=36, decimal_places=18, required=False, allow_null=True, default=None, min_value=Decimal("0")
+    )
+    txid = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+    memo = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    order_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+    def validate_amount(self, value: Decimal | None) -> Decimal | None:
+        if value is not None and value <= 0:
+            raise serializers.ValidationError(_("The amount must be greater than zero."))
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        category: Category = attrs["category"]
+        missing = {
+            name: [_("This category needs this field.")]
+            for name in category.required_fields
+            if attrs.get(name) in ("", None)
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+class TicketUpdateSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    team = serializers.SlugRelatedField(slug_field="code", queryset=Team.objects.all(), required=False)
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all(), required=False)
+    is_complaint = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError(_("Nothing to change: send at least one field."))
+        return attrs
+
+
+class AssignSerializer(StrictSerializer):
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "actor", "data", "at"]
+
+    @extend_schema_field(
+        {"type": "object", "nullable": True, "properties": {"id": {"type": "integer"}, "username": {"type": "string"}}}
+    )
+    def get_actor(self, event: TicketEvent) -> dict | None:
+        if event.actor is None:
+            return None
+        return {"id": event.actor.pk, "username": event.actor.username}
+
+
+class MacroSerializer(serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Macro
+        fields = ["id", "name", "body", "internal", "set_status", "set_priority", "team"]
+
+
+class MacroCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    body = serializers.CharField(max_length=settings.MESSAGE_BODY_MAX_LENGTH)
+    internal = serializers.BooleanField(required=False, default=False)
+    set_status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False, allow_blank=True, default="")
+    set_priority = serializers.ChoiceField(choices=Priority.choices, required=False, allow_blank=True, default="")
+    team = serializers.SlugRelatedField(
+        slug_field="code", queryset=Team.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class TokenRequestSerializer(StrictSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,303 @@
+from django.contrib.auth import authenticate
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import get_language
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from support_desk.pagination import KeysetPagination
+from support_desk.throttling import AuthThrottle, MessageCreateThrottle, TicketCreateThrottle, UploadThrottle
+
+from .. import selectors, services
+from ..models import Macro
+from .filters import QueueFilter
+from .permissions import IsStaffMember
+from .serializers import (
+    AssignSerializer,
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    CategorySerializer,
+    EventSerializer,
+    MacroCreateSerializer,
+    MacroSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+
+E400 = OpenApiResponse(description="Invalid input; the body names each field's errors.")
+E401 = OpenApiResponse(description="Not authenticated.")
+E403 = OpenApiResponse(description="Authenticated, but not allowed to do this.")
+E404 = OpenApiResponse(description="No such ticket, or not one the caller may see.")
+E409 = OpenApiResponse(description="The change conflicts with the ticket's state.")
+E429 = OpenApiResponse(description="Throttled; see the Retry-After header.")
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 400: E400, 429: E429},
+        auth=[],
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request, **serializer.validated_data)
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("Unable to log in with the provided credentials.")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+@extend_schema_view(list=extend_schema(responses={200: CategorySerializer(many=True), 401: E401}))
+class CategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The categories a customer picks from, with the structured fields each needs."""
+
+    serializer_class = CategorySerializer
+    pagination_class = None
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return selectors.categories_active()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The caller's tickets (customers), or the tickets the caller may see (staff)",
+        responses={200: TicketSerializer(many=True), 401: E401},
+    ),
+    retrieve=extend_schema(responses={200: TicketDetailSerializer, 401: E401, 404: E404}),
+)
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "reference"
+    lookup_value_regex = r"[A-Za-z0-9-]+"
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.ticket_list(user=self.request.user)
+        if self.action == "retrieve":
+            return selectors.ticket_detail_queryset(user=self.request.user)
+        return selectors.tickets_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return TicketSerializer
+        return TicketDetailSerializer
+
+    def get_throttles(self):
+        if self.request.method != "POST":
+            return []
+        if self.action == "create":
+            return [TicketCreateThrottle()]
+        if self.action == "messages":
+            return [MessageCreateThrottle()]
+        if self.action == "attachments":
+            return [UploadThrottle()]
+        return []
+
+    def _require_staff(self) -> None:
+        # Checked after get_object(): what the caller cannot see stays a 404, not a 403.
+        if not IsStaffMember().has_permission(self.request, self):
+            self.permission_denied(self.request, IsStaffMember.message)
+
+    def _detail(self, ticket, status_code=status.HTTP_200_OK) -> Response:
+        fresh = selectors.ticket_detail_queryset(user=self.request.user).filter(pk=ticket.pk).first()
+        if fresh is None:
+            # The change moved the ticket out of the caller's sight (e.g. to another team).
+            return Response({"reference": ticket.reference, "status": ticket.status}, status=status_code)
+        return Response(TicketDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer, 400: E400, 401: E401, 429: E429},
+    )
+    def create(self, request):
+        serializer = TicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        fields = services.TicketFields(**{name: data[name] for name in services.STRUCTURED_FIELDS})
+        ticket = services.ticket_create(
+            requester=request.user,
+            category=data["category"],
+            subject=data["subject"],
+            body=data["body"],
+            fields=fields,
+            channel="api" if request.auth else "web",
+            language=(get_language() or "en").lower(),
+            now=timezone.now(),
+        )
+        return self._detail(ticket, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=TicketUpdateSerializer,
+        responses={200: TicketDetailSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409},
+    )
+    def partial_update(self, request, reference=None):
+        ticket = self.get_object()
+        self._require_staff()
+        serializer = TicketUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.ticket_update(
+            ticket=ticket, actor=request.user, changes=serializer.validated_data, now=timezone.now()
+        )
+        return self._detail(ticket)
+
+    @extend_schema(
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer, 400: E400, 401: E401, 404: E404, 409: E409, 429: E429},
+        description="Customers' `internal` is ignored: their messages are always public.",
+    )
+    @action(detail=True, methods=["post"])
+    def messages(self, request, reference=None):
+        ticket = self.get_object()
+        serializer = MessageCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.message_add(
+            ticket=ticket,
+            author=request.user,
+            body=serializer.validated_data["body"],
+            internal=serializer.validated_data["internal"],
+            now=timezone.now(),
+        )
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, 400: E400, 401: E401, 404: E404, 409: E409, 429: E429},
+    )
+    @action(detail=True, methods=["post"])
+    def attachments(self, request, reference=None):
+        ticket = self.get_object()
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.attachment_add(
+            ticket=ticket, uploader=request.user, upload=serializer.validated_data["file"], now=timezone.now()
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiResponse(description="The file."), 401: E401, 404: E404},
+        parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
+    def attachment_download(self, request, reference=None, attachment_id=None):
+        ticket = self.get_object()
+        attachment = get_object_or_404(ticket.attachments, pk=attachment_id)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @extend_schema(request=None, responses={200: TicketDetailSerializer, 401: E401, 403: E403, 404: E404, 409: E409})
+    @action(detail=True, methods=["post"])
+    def claim(self, request, reference=None):
+        ticket = services.ticket_claim(ticket=self.get_object(), agent=request.user, now=timezone.now())
+        return self._detail(ticket)
+
+    @extend_schema(
+        request=AssignSerializer,
+        responses={200: TicketDetailSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409},
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, reference=None):
+        ticket = self.get_object()
+        self._require_staff()
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.ticket_assign(
+            ticket=ticket, actor=request.user, assignee=serializer.validated_data["assignee"], now=timezone.now()
+        )
+        return self._detail(ticket)
+
+    @extend_schema(request=None, responses={200: TicketDetailSerializer, 401: E401, 404: E404, 409: E409})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, reference=None):
+        ticket = services.ticket_reopen(ticket=self.get_object(), actor=request.user, now=timezone.now())
+        return self._detail(ticket)
+
+    @extend_schema(responses={200: EventSerializer(many=True), 401: E401, 404: E404})
+    @action(detail=True, methods=["get"])
+    def events(self, request, reference=None):
+        ticket = self.get_object()
+        if not IsStaffMember().has_permission(request, self):
+            # The raw trail is never shown to customers, not even its existence.
+            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+        page = self.paginate_queryset(selectors.ticket_events(ticket=ticket))
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: TicketDetailSerializer, 401: E401, 403: E403, 404: E404, 409: E409},
+        parameters=[OpenApiParameter("macro_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"macros/(?P<macro_id>\d+)/apply")
+    def apply_macro(self, request, reference=None, macro_id=None):
+        ticket = self.get_object()
+        self._require_staff()
+        macro = get_object_or_404(selectors.macros_visible_to(request.user), pk=macro_id)
+        ticket = services.macro_apply(ticket=ticket, macro=macro, actor=request.user, now=timezone.now())
+        return self._detail(ticket)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Open work, most urgent first",
+        responses={200: TicketSerializer(many=True), 400: E400, 401: E401, 403: E403},
+    )
+)
+class QueueView(generics.ListAPIView):
+    """Open tickets the agent may work, by priority then age. Cursor-paginated (`next`)."""
+
+    serializer_class = TicketSerializer
+    permission_classes = [IsStaffMember]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = QueueFilter
+    pagination_class = type("QueuePagination", (KeysetPagination,), {"ordering": ("priority_rank", "created_at", "id")})
+
+    def get_queryset(self):
+        return selectors.queue_tickets(user=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: MacroSerializer(many=True), 401: E401, 403: E403}),
+    create=extend_schema(
+        request=MacroCreateSerializer, responses={201: MacroSerializer, 400: E400, 401: E401, 403: E403}
+    ),
+)
+class MacroViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = MacroSerializer
+    permission_classes = [IsStaffMember]
+    queryset = Macro.objects.none()
+
+    def get_queryset(self):
+        return selectors.macros_visible_to(self.request.user)
+
+    def create(self, request):
+        serializer = MacroCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        macro = services.macro_create(actor=request.user, **serializer.validated_data)
+        return Response(MacroSerializer(macro).data, status=status.HTTP_201_CREATED)

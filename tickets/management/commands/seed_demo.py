@@ -1,0 +1,316 @@
+"""Demo data per CONTRACT.md "Demo data". Idempotent: run it as often as you like."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AgentProfile, CustomerProfile, Role, User
+from accounts.roles import grant_role
+from tickets import services
+from tickets.models import AssetThreshold, Category, Macro, Priority, Team, Ticket
+
+TEAMS = [
+    ("general", "General support"),
+    ("payments", "Payments"),
+    ("security", "Security"),
+]
+
+# code, name, name (zh-hans), team, priority, required fields, optional fields, description
+CATEGORIES = [
+    (
+        "deposit_missing",
+        "Deposit not credited",
+        "充值未到账",
+        "payments",
+        Priority.HIGH,
+        ["asset", "network", "amount", "txid"],
+        ["address", "memo"],
+        "A crypto deposit that has not reached your account.",
+    ),
+    (
+        "withdrawal_delayed",
+        "Withdrawal delayed or not received",
+        "提现延迟或未到账",
+        "payments",
+        Priority.HIGH,
+        ["asset", "network", "amount"],
+        ["txid", "address", "memo"],
+        "A withdrawal that is pending, stuck or did not arrive.",
+    ),
+    (
+        "account_locked",
+        "Account locked or 2FA lost",
+        "账户被锁定或丢失两步验证",
+        "general",
+        Priority.HIGH,
+        [],
+        [],
+        "You cannot log in, or lost access to your 2FA device.",
+    ),
+    (
+        "kyc_verification",
+        "Identity verification (KYC)",
+        "身份认证 (KYC)",
+        "general",
+        Priority.NORMAL,
+        [],
+        [],
+        "Questions or problems with identity verification.",
+    ),
+    (
+        "trade_dispute",
+        "Trade or order dispute",
+        "交易或订单争议",
+        "general",
+        Priority.NORMAL,
+        ["order_id"],
+        ["asset", "amount"],
+        "An order that filled wrongly, or a P2P dispute.",
+    ),
+    (
+        "account_compromised",
+        "Account compromised / unauthorised activity",
+        "账户被盗 / 未授权操作",
+        "security",
+        Priority.URGENT,
+        [],
+        ["asset", "network", "amount", "txid", "address"],
+        "Someone else is using your account, or you see activity that is not yours.",
+    ),
+    ("api", "API", "API 接口", "general", Priority.NORMAL, [], [], "Problems with API keys or requests."),
+    ("fees", "Fees", "手续费", "general", Priority.LOW, [], ["asset", "amount"], "Questions about fees."),
+    ("other", "Something else", "其他问题", "general", Priority.NORMAL, [], [], "Anything that fits nowhere else."),
+]
+
+THRESHOLDS = {"BTC": "1", "ETH": "20", "USDT": "50000", "USDC": "50000", "SOL": "500", "XRP": "100000"}
+
+MACROS = [
+    (
+        "Ask for the transaction hash",
+        None,
+        False,
+        "pending_customer",
+        "Hello {customer_name}, to trace this we need the transaction hash (txid) of the transfer. "
+        "You find it in the sending wallet's history. Reference: {reference}.",
+    ),
+    (
+        "Deposit credited",
+        "payments",
+        False,
+        "solved",
+        "Hello {customer_name}, your deposit has been credited to your account. Reference: {reference}.",
+    ),
+    (
+        "Withdrawal on a security hold",
+        "payments",
+        False,
+        "on_hold",
+        "Hello {customer_name}, your withdrawal is on a 24-hour security hold after a recent password change. "
+        "It will be released automatically; no action is needed from you.",
+    ),
+    (
+        "Escalate to tier 2",
+        None,
+        True,
+        "",
+        "Escalating to tier 2: customer has supplied all details, needs a ledger check.",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo accounts, teams, categories, macros and tickets."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        password = settings.DEMO_PASSWORD
+        now = timezone.now()
+
+        def user(username: str, *, first: str, email: str, role: Role, superuser: bool = False) -> User:
+            account, _ = User.objects.get_or_create(username=username, defaults={"email": email, "first_name": first})
+            account.email = email
+            account.first_name = first
+            account.is_superuser = superuser
+            account.is_staff = superuser or role in (Role.LEAD, Role.ADMIN)
+            account.set_password(password)
+            account.save()
+            grant_role(account, role)
+            return account
+
+        alice = user("alice", first="Alice", email="alice@example.com", role=Role.CUSTOMER)
+        bob = user("bob", first="Bob", email="bob@example.com", role=Role.CUSTOMER)
+        CustomerProfile.objects.update_or_create(
+            user=alice, defaults={"tier": "standard", "exchange_uid": "U10000001", "anti_phishing_code": "ALICE-7F3K"}
+        )
+        CustomerProfile.objects.update_or_create(
+            user=bob,
+            defaults={
+                "tier": "vip",
+                "exchange_uid": "U10000002",
+                "language": "zh-hans",
+                "anti_phishing_code": "BOB-88Q2",
+            },
+        )
+        agent1 = user("agent1", first="Ana", email="agent1@desk.example", role=Role.AGENT)
+        agent2 = user("agent2", first="Ben", email="agent2@desk.example", role=Role.AGENT)
+        secagent = user("secagent", first="Sam", email="secagent@desk.example", role=Role.AGENT)
+        lead = user("lead", first="Lee", email="lead@desk.example", role=Role.LEAD)
+        user("admin", first="Ada", email="admin@desk.example", role=Role.ADMIN, superuser=True)
+        for agent, tier, languages in (
+            (agent1, "tier1", ["en"]),
+            (agent2, "tier2", ["en", "zh-hans"]),
+            (secagent, "specialist", ["en"]),
+        ):
+            AgentProfile.objects.update_or_create(user=agent, defaults={"tier": tier, "languages": languages})
+
+        teams = {}
+        for code, name in TEAMS:
+            team, _ = Team.objects.update_or_create(
+                code=code, defaults={"name": name, "lead": lead, "auto_assign": False}
+            )
+            teams[code] = team
+        teams["general"].members.set([agent1, agent2])
+        teams["payments"].members.set([agent1, agent2])
+        teams["security"].members.set([secagent])
+
+        for position, (code, name, name_zh, team, priority, required, optional, description) in enumerate(CATEGORIES):
+            Category.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "name_zh_hans": name_zh,
+                    "description": description,
+                    "default_team": teams[team],
+                    "default_priority": priority,
+                    "required_fields": required,
+                    "optional_fields": optional,
+                    "position": position * 10,
+                    "is_active": True,
+                },
+            )
+        for asset, amount in THRESHOLDS.items():
+            AssetThreshold.objects.update_or_create(asset=asset, defaults={"amount": Decimal(amount)})
+        for name, team, internal, status, body in MACROS:
+            Macro.objects.update_or_create(
+                name=name,
+                defaults={
+                    "team": teams[team] if team else None,
+                    "internal": internal,
+                    "set_status": status,
+                    "body": body,
+                    "created_by": lead,
+                },
+            )
+
+        created = 0
+        if not Ticket.objects.filter(requester__in=[alice, bob]).exists():
+            created = self._tickets(alice=alice, bob=bob, agent1=agent1, agent2=agent2, secagent=secagent, now=now)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: 7 accounts (password {password!r}), {len(TEAMS)} teams, "
+                f"{len(CATEGORIES)} categories, {len(MACROS)} macros, {created} new tickets."
+            )
+        )
+
+    def _tickets(self, *, alice, bob, agent1, agent2, secagent, now) -> int:
+        category = {c.code: c for c in Category.objects.all()}
+        fields = services.TicketFields
+        t = now - timedelta(hours=6)
+
+        def create(requester, code, subject, body, at, **extra):
+            return services.ticket_create(
+                requester=requester, category=category[code], subject=subject, body=body, fields=fields(**extra), now=at
+            )
+
+        new = create(
+            alice,
+            "deposit_missing",
+            "USDT deposit not credited after 2 hours",
+            "I sent 250 USDT on Tron two hours ago. The explorer shows it confirmed but my balance is unchanged.",
+            t,
+            asset="USDT",
+            network="tron",
+            amount=Decimal("250"),
+            txid="4a1c6f6c3b1f0e7d8a9b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8",
+        )
+        opened = create(
+            bob,
+            "withdrawal_delayed",
+            "BTC withdrawal pending for 3 days",
+            "My withdrawal of 1.5 BTC has been 'processing' since Monday.",
+            t + timedelta(minutes=5),
+            asset="BTC",
+            network="bitcoin",
+            amount=Decimal("1.5"),
+        )
+        services.ticket_claim(ticket=opened, agent=agent1, now=t + timedelta(minutes=20))
+        services.message_add(
+            ticket=opened,
+            author=agent1,
+            body="Hello Bob, I am checking this with our wallet team now.",
+            now=t + timedelta(minutes=25),
+        )
+        services.message_add(
+            ticket=opened,
+            author=agent1,
+            body="Wallet team says the batch was stuck; re-broadcasting.",
+            internal=True,
+            now=t + timedelta(minutes=40),
+        )
+        waiting = create(
+            alice,
+            "kyc_verification",
+            "Verification rejected twice",
+            "My passport photo keeps getting rejected.",
+            t + timedelta(minutes=10),
+        )
+        services.ticket_claim(ticket=waiting, agent=agent2, now=t + timedelta(minutes=30))
+        services.message_add(
+            ticket=waiting,
+            author=agent2,
+            body="Hello Alice, please upload a photo of the passport's data page without glare.",
+            now=t + timedelta(minutes=35),
+        )
+        services.ticket_change_status(
+            ticket=waiting, actor=agent2, status=Ticket.Status.PENDING_CUSTOMER, now=t + timedelta(minutes=36)
+        )
+        solved = create(
+            alice,
+            "fees",
+            "Why was I charged a withdrawal fee twice?",
+            "Two fees appear for one withdrawal.",
+            t - timedelta(days=1),
+        )
+        services.message_add(
+            ticket=solved,
+            author=agent2,
+            body="The second line is the network fee, shown separately; you were charged once.",
+            now=t - timedelta(hours=20),
+        )
+        services.ticket_change_status(
+            ticket=solved, actor=agent2, status=Ticket.Status.SOLVED, now=t - timedelta(hours=19)
+        )
+        compromised = create(
+            bob,
+            "account_compromised",
+            "Someone withdrew from my account",
+            "I got a withdrawal e-mail I did not make, 0.3 ETH to an unknown address.",
+            t + timedelta(hours=1),
+            asset="ETH",
+            network="ethereum",
+            amount=Decimal("0.3"),
+        )
+        services.ticket_claim(ticket=compromised, agent=secagent, now=t + timedelta(hours=1, minutes=2))
+        create(
+            alice,
+            "trade_dispute",
+            "Limit order filled at the wrong price",
+            "Order 88123 filled far below my limit.",
+            t + timedelta(hours=2),
+            order_id="88123",
+        )
+        return 6

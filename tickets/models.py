@@ -1,0 +1,379 @@
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+# Crockford base32 without I, L, O, U: easy to read aloud over the phone.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """An unguessable ticket reference: 60 random bits, never a sequential id."""
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(12))
+    return f"SD-{body[:4]}-{body[4:8]}-{body[8:]}"
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
+
+
+# Lower rank = more urgent; the queue sorts on the stored rank so an index serves it.
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
+
+
+class StructuredField(models.TextChoices):
+    ASSET = "asset", _("Asset")
+    NETWORK = "network", _("Network")
+    AMOUNT = "amount", _("Amount")
+    TXID = "txid", _("Transaction hash")
+    ADDRESS = "address", _("Address")
+    MEMO = "memo", _("Memo / tag")
+    ORDER_ID = "order_id", _("Order ID")
+
+
+class Team(models.Model):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="teams", blank=True
+    )
+    auto_assign = models.BooleanField(
+        _("automatic assignment"),
+        default=False,
+        help_text=_("When off, new tickets wait in the queue for an agent to claim them."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
+    required_fields = models.JSONField(
+        _("required fields"),
+        default=list,
+        blank=True,
+        help_text=_('Structured fields a customer must fill in, e.g. ["asset", "txid"].'),
+    )
+    optional_fields = models.JSONField(_("optional fields"), default=list, blank=True)
+    default_team = models.ForeignKey(
+        Team, verbose_name=_("default team"), on_delete=models.PROTECT, related_name="categories"
+    )
+    default_priority = models.CharField(
+        _("default priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        allowed = set(StructuredField.values)
+        for field in ("required_fields", "optional_fields"):
+            unknown = set(getattr(self, field) or []) - allowed
+            if unknown:
+                raise ValidationError({field: _("Unknown fields: %s") % ", ".join(sorted(unknown))})
+
+    def localized_name(self) -> str:
+        if (get_language() or "").lower().startswith("zh") and self.name_zh_hans:
+            return self.name_zh_hans
+        return self.name
+
+    def localized_description(self) -> str:
+        if (get_language() or "").lower().startswith("zh") and self.description_zh_hans:
+            return self.description_zh_hans
+        return self.description
+
+
+class AssetThreshold(models.Model):
+    """Amounts at or above this raise a ticket's priority one level (money-first triage)."""
+
+    asset = models.CharField(_("asset"), max_length=16, unique=True)
+    amount = models.DecimalField(_("amount"), max_digits=36, decimal_places=18)
+
+    class Meta:
+        ordering = ["asset"]
+        verbose_name = _("large-amount threshold")
+        verbose_name_plural = _("large-amount thresholds")
+
+    def __str__(self) -> str:
+        return f"{self.asset} ≥ {self.amount.normalize():f}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.asset = self.asset.upper()
+        super().save(*args, **kwargs)
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        PENDING_CUSTOMER = "pending_customer", _("Waiting for you")
+        ON_HOLD = "on_hold", _("On hold")
+        SOLVED = "solved", _("Solved")
+        CLOSED = "closed", _("Closed")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web")
+        EMAIL = "email", _("E-mail")
+        API = "api", _("API")
+        GUEST = "guest", _("Guest form")
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, default=new_reference, editable=False)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+    )
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="tickets")
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    priority_rank = models.PositiveSmallIntegerField(default=PRIORITY_RANK[Priority.NORMAL])
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    subject = models.CharField(_("subject"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.WEB)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    asset = models.CharField(_("asset"), max_length=16, blank=True)
+    network = models.CharField(_("network"), max_length=32, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=36, decimal_places=18, null=True, blank=True)
+    txid = models.CharField(_("transaction hash"), max_length=128, blank=True, db_index=True)
+    address = models.CharField(_("address"), max_length=128, blank=True)
+    memo = models.CharField(_("memo / tag"), max_length=64, blank=True)
+    order_id = models.CharField(_("order ID"), max_length=64, blank=True, db_index=True)
+    is_complaint = models.BooleanField(_("formal complaint"), default=False)
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="possible_duplicates",
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["priority_rank", "created_at", "id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # The queue: a team's open work, most urgent and oldest first.
+            models.Index(
+                fields=["team", "status", "priority_rank", "created_at", "id"],
+                name="ticket_queue_idx",
+            ),
+            models.Index(fields=["status", "priority_rank", "created_at", "id"], name="ticket_queue_all_idx"),
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gt=0),
+                name="ticket_amount_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.priority_rank = PRIORITY_RANK[Priority(self.priority)]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "priority" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "priority_rank"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.SOLVED, self.Status.CLOSED)
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        PUBLIC = "public", _("Public reply")
+        INTERNAL = "internal", _("Internal note")
+        SYSTEM = "system", _("System message")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ticket_messages",
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.PUBLIC)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.reference} {self.get_kind_display()} #{self.pk}"
+
+    @property
+    def internal(self) -> bool:
+        return self.kind == self.Kind.INTERNAL
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name is random; the customer's file name is only kept as data.
+    return f"attachments/{instance.created_at:%Y/%m}/{secrets.token_hex(16)}{instance.extension}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploaded_attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sha256[:12]})"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class TicketEvent(models.Model):
+    """The append-only audit trail: every service writes one row per state change."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        MESSAGE_ADDED = "message_added", _("Message added")
+        ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        REOPENED = "reopened", _("Reopened")
+        ASSIGNED = "assigned", _("Assigned")
+        UNASSIGNED = "unassigned", _("Unassigned")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        TEAM_CHANGED = "team_changed", _("Team changed")
+        CATEGORY_CHANGED = "category_changed", _("Category changed")
+        COMPLAINT_CHANGED = "complaint_changed", _("Formal complaint flag changed")
+        FIRST_RESPONSE = "first_response", _("First response")
+        MACRO_APPLIED = "macro_applied", _("Macro applied")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACHED = "sla_breached", _("SLA breached")
+        ESCALATED = "escalated", _("Escalated")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ticket_events",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at", "id"], name="event_ticket_idx")]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Ticket events are append-only.")
+
+    @classmethod
+    def record(cls, ticket: Ticket, *, actor, kind: str, at, **data) -> "TicketEvent":
+        return cls.objects.create(ticket=ticket, actor=actor, kind=kind, at=at, data=data)
+
+
+class Macro(models.Model):
+    """A canned reply an agent applies in one click, optionally changing status or priority."""
+
+    name = models.CharField(_("name"), max_length=100)
+    body = models.TextField(_("body"))
+    internal = models.BooleanField(_("post as internal note"), default=False)
+    set_status = models.CharField(_("set status"), max_length=20, choices=Ticket.Status.choices, blank=True)
+    set_priority = models.CharField(_("set priority"), max_length=8, choices=Priority.choices, blank=True)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+        help_text=_("Empty: shared by every team."),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+
+    def __str__(self) -> str:
+        return self.name

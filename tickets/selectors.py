@@ -1,0 +1,113 @@
+"""Every read the API needs, scoped to the caller and joined up front (no N+1)."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+from accounts.roles import Role, role_of, sees_every_team
+
+from .models import Category, Macro, Message, Team, Ticket, TicketEvent
+
+OPEN_STATUSES = (
+    Ticket.Status.NEW,
+    Ticket.Status.OPEN,
+    Ticket.Status.PENDING_CUSTOMER,
+    Ticket.Status.ON_HOLD,
+)
+# Statuses in which the customer still waits for a first human answer.
+AWAITING_FIRST_RESPONSE = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.ON_HOLD)
+THROUGHPUT_WINDOW = timedelta(hours=24)
+
+
+def team_ids_of(user: User) -> QuerySet:
+    return Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    """Customers: their own. Agents: their teams' (so only the security team sees security
+    tickets) and what is assigned to them. Leads and admins: everything."""
+    tickets = Ticket.objects.all()
+    role = role_of(user)
+    if role is None:
+        return tickets.none()
+    if sees_every_team(user):
+        return tickets
+    if role == Role.AGENT:
+        return tickets.filter(Q(team_id__in=team_ids_of(user)) | Q(assignee_id=user.pk))
+    return tickets.filter(requester_id=user.pk)
+
+
+def ticket_list(*, user: User) -> QuerySet[Ticket]:
+    return (
+        tickets_visible_to(user)
+        .select_related("category", "team", "assignee", "requester", "possible_duplicate_of")
+        .order_by("-created_at", "-id")
+    )
+
+
+def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
+    staff = role_of(user) in (Role.AGENT, Role.LEAD, Role.ADMIN)
+    messages = Message.objects.select_related("author")
+    if not staff:
+        messages = messages.exclude(kind=Message.Kind.INTERNAL)
+    return (
+        tickets_visible_to(user)
+        .select_related(
+            "category",
+            "team",
+            "assignee",
+            "requester",
+            "requester__customer_profile",
+            "possible_duplicate_of",
+        )
+        .prefetch_related(
+            Prefetch("messages", queryset=messages),
+            "attachments",
+            Prefetch("events", queryset=TicketEvent.objects.order_by("at", "id")),
+        )
+    )
+
+
+def queue_tickets(*, user: User) -> QuerySet[Ticket]:
+    return tickets_visible_to(user).select_related("category", "team", "assignee", "requester")
+
+
+def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.select_related("actor").order_by("at", "id")
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).select_related("default_team")
+
+
+def macros_visible_to(user: User) -> QuerySet[Macro]:
+    macros = Macro.objects.filter(is_active=True).select_related("team")
+    if sees_every_team(user):
+        return macros
+    return macros.filter(Q(team__isnull=True) | Q(team_id__in=team_ids_of(user)))
+
+
+def ticket_queue_info(*, ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """Where the customer stands: place among the team's tickets still waiting for a first
+    answer (more urgent or older ones go first), and an estimate from the team's recent pace."""
+    if ticket.first_response_at is not None or ticket.status not in AWAITING_FIRST_RESPONSE:
+        return {"position": None, "estimated_first_response_at": None}
+    waiting = Ticket.objects.filter(
+        team_id=ticket.team_id, status__in=AWAITING_FIRST_RESPONSE, first_response_at__isnull=True
+    )
+    ahead = waiting.filter(
+        Q(priority_rank__lt=ticket.priority_rank)
+        | Q(priority_rank=ticket.priority_rank, created_at__lt=ticket.created_at)
+        | Q(priority_rank=ticket.priority_rank, created_at=ticket.created_at, id__lt=ticket.pk)
+    ).count()
+    position = ahead + 1
+    answered = Ticket.objects.filter(
+        team_id=ticket.team_id, first_response_at__gte=now - THROUGHPUT_WINDOW, first_response_at__lte=now
+    ).count()
+    estimate = None
+    if answered:
+        per_ticket = THROUGHPUT_WINDOW / answered
+        estimate = now + per_ticket * position
+    return {"position": position, "estimated_first_response_at": estimate}

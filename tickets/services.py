@@ -1,0 +1,431 @@
+"""Every write to a ticket. Each service is atomic, takes `now=`, and records an audit event."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Role, is_staff_member, role_of, sees_every_team
+from notifications import emails
+
+from . import uploads
+from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketTransitionError
+from .models import Attachment, Category, Macro, Message, Priority, Team, Ticket, TicketEvent
+from .routing import initial_priority
+
+Status = Ticket.Status
+Kind = TicketEvent.Kind
+
+# The one table of allowed status changes. `reopened` is the solved → open move.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.OPEN, Status.PENDING_CUSTOMER, Status.ON_HOLD, Status.SOLVED},
+    Status.OPEN: {Status.PENDING_CUSTOMER, Status.ON_HOLD, Status.SOLVED},
+    Status.PENDING_CUSTOMER: {Status.OPEN, Status.ON_HOLD, Status.SOLVED},
+    Status.ON_HOLD: {Status.OPEN, Status.PENDING_CUSTOMER, Status.SOLVED},
+    Status.SOLVED: {Status.OPEN, Status.CLOSED},
+    Status.CLOSED: set(),
+}
+# A customer's public reply on these hands the ticket back to the agents.
+CUSTOMER_REPLY_REOPENS = {Status.PENDING_CUSTOMER, Status.SOLVED}
+
+STRUCTURED_FIELDS = ("asset", "network", "amount", "txid", "address", "memo", "order_id")
+
+
+@dataclass(frozen=True)
+class TicketFields:
+    asset: str = ""
+    network: str = ""
+    amount: Decimal | None = None
+    txid: str = ""
+    address: str = ""
+    memo: str = ""
+    order_id: str = ""
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _touch(ticket: Ticket, now: datetime, *fields: str) -> None:
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "updated_at"])
+
+
+def _can_work_on(user: User, team: Team) -> bool:
+    return sees_every_team(user) or team.members.filter(pk=user.pk).exists()
+
+
+def _require_staff(actor: User) -> None:
+    if not is_staff_member(actor):
+        raise TicketForbidden(_("Only support staff can do this."))
+
+
+def find_possible_duplicate(*, requester: User, category: Category, fields: TicketFields) -> Ticket | None:
+    """The caller's own open ticket in the same category about the same transaction or order."""
+    if not (fields.txid or fields.order_id):
+        return None
+    candidates = Ticket.objects.filter(requester=requester, category=category).exclude(
+        status__in=(Status.SOLVED, Status.CLOSED)
+    )
+    if fields.txid:
+        candidates = candidates.filter(txid__iexact=fields.txid)
+    else:
+        candidates = candidates.filter(order_id=fields.order_id)
+    return candidates.order_by("created_at").first()
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: User,
+    category: Category,
+    subject: str,
+    body: str,
+    fields: TicketFields,
+    channel: str = Ticket.Channel.WEB,
+    language: str = "en",
+    now: datetime,
+) -> Ticket:
+    missing = [name for name in category.required_fields if getattr(fields, name) in ("", None)]
+    if missing:
+        raise TicketInvalid(_("This category needs: %(fields)s.") % {"fields": ", ".join(missing)}, field=missing[0])
+    duplicate = find_possible_duplicate(requester=requester, category=category, fields=fields)
+    priority = initial_priority(category=category, requester=requester, asset=fields.asset, amount=fields.amount)
+    ticket = Ticket.objects.create(
+        requester=requester,
+        category=category,
+        team=category.default_team,
+        priority=priority,
+        subject=subject,
+        channel=channel,
+        language=language,
+        asset=fields.asset.upper(),
+        network=fields.network,
+        amount=fields.amount,
+        txid=fields.txid,
+        address=fields.address,
+        memo=fields.memo,
+        order_id=fields.order_id,
+        possible_duplicate_of=duplicate,
+        created_at=now,
+        updated_at=now,
+    )
+    message = Message.objects.create(
+        ticket=ticket, author=requester, kind=Message.Kind.PUBLIC, body=body, created_at=now
+    )
+    TicketEvent.record(
+        ticket,
+        actor=requester,
+        kind=Kind.CREATED,
+        at=now,
+        category=category.code,
+        team=ticket.team.code,
+        priority=ticket.priority,
+        channel=channel,
+        message_id=message.pk,
+        possible_duplicate_of=duplicate.reference if duplicate else None,
+    )
+    emails.ticket_created(ticket=ticket, now=now)
+    return ticket
+
+
+def _transition(ticket: Ticket, *, to: str, actor: User | None, now: datetime, reason: str) -> None:
+    """Apply a status change to a locked ticket: check the table, stamp times, record it."""
+    previous = ticket.status
+    if to == previous:
+        return
+    if to not in TRANSITIONS[previous]:
+        raise TicketTransitionError(
+            _("A ticket cannot go from %(from)s to %(to)s.") % {"from": Status(previous).label, "to": Status(to).label}
+        )
+    ticket.status = to
+    changed = ["status"]
+    if to == Status.SOLVED:
+        ticket.solved_at = now
+        changed.append("solved_at")
+    elif to == Status.CLOSED:
+        ticket.closed_at = now
+        changed.append("closed_at")
+    elif previous == Status.SOLVED:
+        ticket.solved_at = None
+        changed.append("solved_at")
+    _touch(ticket, now, *changed)
+    kind = Kind.REOPENED if previous == Status.SOLVED and to == Status.OPEN else Kind.STATUS_CHANGED
+    TicketEvent.record(ticket, actor=actor, kind=kind, at=now, **{"from": previous, "to": to, "reason": reason})
+
+
+@transaction.atomic
+def ticket_change_status(*, ticket: Ticket, actor: User, status: str, now: datetime) -> Ticket:
+    _require_staff(actor)
+    locked = _lock(ticket)
+    _transition(locked, to=status, actor=actor, now=now, reason="agent")
+    return locked
+
+
+@transaction.atomic
+def ticket_reopen(*, ticket: Ticket, actor: User, now: datetime) -> Ticket:
+    locked = _lock(ticket)
+    if locked.status != Status.SOLVED:
+        raise TicketTransitionError(_("Only a solved ticket can be reopened."))
+    _transition(locked, to=Status.OPEN, actor=actor, now=now, reason="reopen")
+    return locked
+
+
+@transaction.atomic
+def message_add(*, ticket: Ticket, author: User, body: str, internal: bool = False, now: datetime) -> Message:
+    """A reply or an internal note. Customers' `internal` is never honoured."""
+    staff = is_staff_member(author)
+    internal = internal and staff
+    locked = _lock(ticket)
+    if locked.status == Status.CLOSED:
+        raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
+    kind = Message.Kind.INTERNAL if internal else Message.Kind.PUBLIC
+    message = Message.objects.create(ticket=locked, author=author, kind=kind, body=body, created_at=now)
+    TicketEvent.record(
+        locked,
+        actor=author,
+        kind=Kind.MESSAGE_ADDED,
+        at=now,
+        message_id=message.pk,
+        internal=internal,
+        by="agent" if staff else "customer",
+    )
+    if internal:
+        _touch(locked, now)
+        return message
+    if staff:
+        if locked.first_response_at is None:
+            locked.first_response_at = now
+            _touch(locked, now, "first_response_at")
+            TicketEvent.record(locked, actor=author, kind=Kind.FIRST_RESPONSE, at=now, message_id=message.pk)
+        if locked.status == Status.NEW:
+            _transition(locked, to=Status.OPEN, actor=author, now=now, reason="first_response")
+        else:
+            _touch(locked, now)
+        emails.agent_replied(ticket=locked, message=message, now=now)
+    elif locked.status in CUSTOMER_REPLY_REOPENS:
+        _transition(locked, to=Status.OPEN, actor=author, now=now, reason="customer_reply")
+    else:
+        _touch(locked, now)
+    return message
+
+
+@transaction.atomic
+def ticket_claim(*, ticket: Ticket, agent: User, now: datetime) -> Ticket:
+    _require_staff(agent)
+    locked = _lock(ticket)
+    if locked.status == Status.CLOSED:
+        raise TicketConflict(_("This ticket is closed and cannot be claimed."))
+    if locked.assignee_id not in (None, agent.pk):
+        raise TicketConflict(_("Another agent is already working on this ticket."))
+    if locked.assignee_id == agent.pk:
+        return locked
+    locked.assignee = agent
+    _touch(locked, now, "assignee")
+    TicketEvent.record(locked, actor=agent, kind=Kind.ASSIGNED, at=now, assignee=agent.pk, claimed=True)
+    return locked
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, now: datetime) -> Ticket:
+    _require_staff(actor)
+    locked = _lock(ticket)
+    if locked.status == Status.CLOSED:
+        raise TicketConflict(_("This ticket is closed and cannot be assigned."))
+    if assignee is not None:
+        if not is_staff_member(assignee):
+            raise TicketInvalid(_("Tickets can only be assigned to support staff."), field="assignee")
+        if not _can_work_on(assignee, locked.team):
+            raise TicketInvalid(
+                _("%(user)s is not a member of the %(team)s team.")
+                % {"user": assignee.username, "team": locked.team.name},
+                field="assignee",
+            )
+        if role_of(actor) == Role.AGENT and not _can_work_on(actor, locked.team):
+            raise TicketForbidden(_("Only members of the ticket's team can assign it."))
+    if locked.assignee_id == (assignee.pk if assignee else None):
+        return locked
+    previous = locked.assignee_id
+    locked.assignee = assignee
+    _touch(locked, now, "assignee")
+    if assignee is None:
+        TicketEvent.record(locked, actor=actor, kind=Kind.UNASSIGNED, at=now, previous=previous)
+        return locked
+    TicketEvent.record(locked, actor=actor, kind=Kind.ASSIGNED, at=now, assignee=assignee.pk, previous=previous)
+    if assignee.pk != actor.pk:
+        emails.ticket_assigned(ticket=locked, assignee=assignee, actor=actor, now=now)
+    return locked
+
+
+@transaction.atomic
+def ticket_change_priority(
+    *, ticket: Ticket, actor: User | None, priority: str, now: datetime, reason: str = ""
+) -> Ticket:
+    locked = _lock(ticket)
+    if locked.priority == priority:
+        return locked
+    previous = locked.priority
+    locked.priority = Priority(priority)
+    _touch(locked, now, "priority")
+    TicketEvent.record(
+        locked, actor=actor, kind=Kind.PRIORITY_CHANGED, at=now, **{"from": previous, "to": priority, "reason": reason}
+    )
+    return locked
+
+
+@transaction.atomic
+def ticket_change_team(*, ticket: Ticket, actor: User | None, team: Team, now: datetime) -> Ticket:
+    locked = _lock(ticket)
+    if locked.team_id == team.pk:
+        return locked
+    previous = locked.team.code
+    locked.team = team
+    changed = ["team"]
+    if locked.assignee_id and not _can_work_on(locked.assignee, team):
+        # The holder cannot follow the ticket into a team they are not in.
+        locked.assignee = None
+        changed.append("assignee")
+    _touch(locked, now, *changed)
+    TicketEvent.record(
+        locked,
+        actor=actor,
+        kind=Kind.TEAM_CHANGED,
+        at=now,
+        **{"from": previous, "to": team.code, "unassigned": "assignee" in changed},
+    )
+    return locked
+
+
+@transaction.atomic
+def ticket_change_category(*, ticket: Ticket, actor: User, category: Category, now: datetime) -> Ticket:
+    locked = _lock(ticket)
+    if locked.category_id == category.pk:
+        return locked
+    previous = locked.category.code
+    locked.category = category
+    _touch(locked, now, "category")
+    TicketEvent.record(
+        locked, actor=actor, kind=Kind.CATEGORY_CHANGED, at=now, **{"from": previous, "to": category.code}
+    )
+    return locked
+
+
+@transaction.atomic
+def ticket_set_complaint(*, ticket: Ticket, actor: User, is_complaint: bool, now: datetime) -> Ticket:
+    locked = _lock(ticket)
+    if locked.is_complaint == is_complaint:
+        return locked
+    locked.is_complaint = is_complaint
+    _touch(locked, now, "is_complaint")
+    TicketEvent.record(locked, actor=actor, kind=Kind.COMPLAINT_CHANGED, at=now, is_complaint=is_complaint)
+    return locked
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, actor: User, changes: dict[str, Any], now: datetime) -> Ticket:
+    """PATCH: several changes, all or nothing. Status goes last so a move to another team and
+    a status change in one request are checked against the final state."""
+    _require_staff(actor)
+    if "team" in changes:
+        ticket = ticket_change_team(ticket=ticket, actor=actor, team=changes["team"], now=now)
+    if "category" in changes:
+        ticket = ticket_change_category(ticket=ticket, actor=actor, category=changes["category"], now=now)
+    if "priority" in changes:
+        ticket = ticket_change_priority(ticket=ticket, actor=actor, priority=changes["priority"], now=now)
+    if "is_complaint" in changes:
+        ticket = ticket_set_complaint(ticket=ticket, actor=actor, is_complaint=changes["is_complaint"], now=now)
+    if "status" in changes:
+        ticket = ticket_change_status(ticket=ticket, actor=actor, status=changes["status"], now=now)
+    return ticket
+
+
+@transaction.atomic
+def attachment_add(*, ticket: Ticket, uploader: User, upload: UploadedFile, now: datetime) -> Attachment:
+    """Keep an evidence file: type decided by content, stored under a random name, SHA-256 kept."""
+    checked = uploads.check_upload(upload)
+    locked = _lock(ticket)
+    if locked.status == Status.CLOSED:
+        raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        ticket=locked,
+        uploaded_by=uploader,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        extension=checked.extension,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        created_at=now,
+    )
+    attachment.file.save(checked.name, upload, save=False)
+    attachment.save()
+    TicketEvent.record(
+        locked,
+        actor=uploader,
+        kind=Kind.ATTACHMENT_ADDED,
+        at=now,
+        attachment_id=attachment.pk,
+        name=attachment.original_name,
+        sha256=attachment.sha256,
+        size=attachment.size,
+        by="agent" if is_staff_member(uploader) else "customer",
+    )
+    _touch(locked, now)
+    return attachment
+
+
+@transaction.atomic
+def macro_create(
+    *, actor: User, name: str, body: str, internal: bool, set_status: str, set_priority: str, team: Team | None
+) -> Macro:
+    _require_staff(actor)
+    if team is None and not sees_every_team(actor):
+        raise TicketForbidden(_("Only leads and admins can create macros shared by every team."))
+    if team is not None and not _can_work_on(actor, team):
+        raise TicketForbidden(_("You can only create macros for your own teams."))
+    return Macro.objects.create(
+        name=name,
+        body=body,
+        internal=internal,
+        set_status=set_status,
+        set_priority=set_priority,
+        team=team,
+        created_by=actor,
+    )
+
+
+def render_macro(macro: Macro, ticket: Ticket) -> str:
+    requester = ticket.requester
+    values = {
+        "{reference}": ticket.reference,
+        "{customer_name}": requester.first_name or requester.username,
+        "{subject}": ticket.subject,
+    }
+    body = macro.body
+    for placeholder, value in values.items():
+        body = body.replace(placeholder, value)
+    return body
+
+
+@transaction.atomic
+def macro_apply(*, ticket: Ticket, macro: Macro, actor: User, now: datetime) -> Ticket:
+    """Post the macro's text and apply its changes as one act, recorded as such."""
+    _require_staff(actor)
+    if macro.team_id is not None and not _can_work_on(actor, macro.team):
+        raise TicketForbidden(_("This macro belongs to another team."))
+    TicketEvent.record(ticket, actor=actor, kind=Kind.MACRO_APPLIED, at=now, macro_id=macro.pk, name=macro.name)
+    message_add(ticket=ticket, author=actor, body=render_macro(macro, ticket), internal=macro.internal, now=now)
+    if macro.set_priority:
+        ticket_change_priority(ticket=ticket, actor=actor, priority=macro.set_priority, now=now, reason="macro")
+    if macro.set_status:
+        ticket_change_status(ticket=ticket, actor=actor, status=macro.set_status, now=now)
+    return Ticket.objects.get(pk=ticket.pk)
