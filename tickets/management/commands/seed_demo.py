@@ -226,7 +226,7 @@ class Command(BaseCommand):
                 requester=requester, category=category[code], subject=subject, body=body, fields=fields(**extra), now=at
             )
 
-        new = create(
+        create(
             alice,
             "deposit_missing",
             "USDT deposit not credited after 2 hours",

@@ -1,0 +1,104 @@
+import shutil
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from tests.factories import (
+    FIXED_NOW,
+    AgentFactory,
+    CategoryFactory,
+    CustomerFactory,
+    TeamFactory,
+    TicketFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def now():
+    return FIXED_NOW
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def general(db):
+    return TeamFactory(code="general", name="General")
+
+
+@pytest.fixture
+def payments(db):
+    return TeamFactory(code="payments", name="Payments")
+
+
+@pytest.fixture
+def security(db):
+    return TeamFactory(code="security", name="Security")
+
+
+@pytest.fixture
+def category(payments):
+    return CategoryFactory(code="withdrawal_delayed", default_team=payments, required_fields=["asset", "amount"])
+
+
+@pytest.fixture
+def other_category(general):
+    return CategoryFactory(code="other", default_team=general)
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(username="alice")
+
+
+@pytest.fixture
+def other_customer(db):
+    return CustomerFactory(username="mallory")
+
+
+@pytest.fixture
+def agent(payments):
+    return AgentFactory(username="agent1", teams=[payments])
+
+
+@pytest.fixture
+def other_agent(payments):
+    return AgentFactory(username="agent2", teams=[payments])
+
+
+@pytest.fixture
+def outside_agent(general):
+    """An agent of another team: must not see payments tickets."""
+    return AgentFactory(username="generalist", teams=[general])
+
+
+@pytest.fixture
+def lead(db):
+    return AgentFactory(username="lead", role=Role.LEAD)
+
+
+@pytest.fixture
+def admin_user(db):
+    return AgentFactory(username="root", role=Role.ADMIN, is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def ticket(customer, category):
+    return TicketFactory(requester=customer, category=category)
