@@ -22,9 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class CustomerFactory(UserFactory):
-    profile = factory.RelatedFactory(
-        "tests.factories.CustomerProfileFactory", factory_related_name="user"
-    )
+    profile = factory.RelatedFactory("tests.factories.CustomerProfileFactory", factory_related_name="user")
 
 
 class CustomerProfileFactory(factory.django.DjangoModelFactory):
