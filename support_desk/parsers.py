@@ -15,9 +15,13 @@ from rest_framework.parsers import MultiPartParser as DRFMultiPartParser
 
 
 class _KeepNameParser(DjangoMultiPartParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client_names: list[str] = []
+
     def sanitize_file_name(self, file_name):
-        file_name = html.unescape(file_name or "").strip()
-        return file_name or None
+        self.client_names.append(html.unescape(file_name or ""))
+        return super().sanitize_file_name(file_name)
 
 
 class MultiPartParser(DRFMultiPartParser):
@@ -30,6 +34,10 @@ class MultiPartParser(DRFMultiPartParser):
         try:
             parser = _KeepNameParser(meta, stream, request.upload_handlers, encoding)
             data, files = parser.parse()
+            uploads = [upload for _, group in files.lists() for upload in group]
+            for upload, client_name in zip(uploads, parser.client_names, strict=False):
+                # UploadedFile keeps only the base name; the name as sent is kept beside it.
+                upload.client_name = client_name
             return DataAndFiles(data, files)
         except MultiPartParserError as exc:
             raise ParseError(f"Multipart form parse error - {exc}") from exc

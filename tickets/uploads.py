@@ -59,7 +59,7 @@ def _sniff_text(head: bytes) -> str | None:
 
 
 def check_upload(upload: UploadedFile) -> CheckedUpload:
-    name = _check_name(upload.name or "")
+    name = _check_name(getattr(upload, "client_name", None) or upload.name or "")
     if upload.size == 0:
         raise TicketInvalid(_("The file is empty."), field="file")
     if upload.size > settings.ATTACHMENT_MAX_BYTES:

@@ -176,9 +176,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST API -------------------------------------------------------------------
 API_THROTTLE_ENABLED = env("API_THROTTLE", default="on").lower() not in {"off", "0", "false", "no"}
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -3,12 +3,13 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -63,8 +64,8 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         user = authenticate(request, **serializer.validated_data)
         if user is None or not user.is_active:
-            raise AuthenticationFailed("Unable to log in with the provided credentials.")
-        token, _ = Token.objects.get_or_create(user=user)
+            raise ValidationError({"non_field_errors": [_("Unable to log in with the provided credentials.")]})
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
