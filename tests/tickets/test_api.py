@@ -3,8 +3,8 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import MessageFactory, TicketFactory
 from tickets.models import Attachment, Ticket, TicketEvent
