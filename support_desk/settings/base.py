@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "PriorityEnum": "tickets.models.Priority",
+        # A ticket's waiting side and a person's role share one set of values.
+        "PartyEnum": [("agent", "agent"), ("customer", "customer")],
     },
 }
 

@@ -97,9 +97,9 @@ def test_html_in_a_reply_is_escaped_in_the_html_mail(ticket, agent, now, django_
 
 
 def test_broker_down_loses_nothing_and_the_drain_sends_it(customer, category, now, django_capture_on_commit_callbacks):
-    with mock.patch("notifications.tasks.outbox_deliver_task.delay", side_effect=ConnectionError("redis down")):
-        with django_capture_on_commit_callbacks(execute=True):
-            ticket = create_ticket(customer, category, now)
+    down = mock.patch("notifications.tasks.outbox_deliver_task.delay", side_effect=ConnectionError("redis down"))
+    with down, django_capture_on_commit_callbacks(execute=True):
+        ticket = create_ticket(customer, category, now)
     assert mail.outbox == []
     row = OutboxMessage.objects.get(ticket_reference=ticket.reference)
     assert row.status == OutboxMessage.Status.PENDING
