@@ -24,6 +24,7 @@ def celery_worker(settings, tmp_path):
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(folder),
+            "control_folder": str(tmp_path / "control"),
             "store_processed": False,
         }
     try:
