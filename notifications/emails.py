@@ -29,11 +29,18 @@ def _customer_context(ticket: "Ticket") -> dict:
     }
 
 
+def _promises(ticket: "Ticket") -> dict:
+    from sla.selectors import customer_promises
+
+    return customer_promises(ticket)
+
+
 def ticket_created(*, ticket: "Ticket", now: datetime) -> None:
     from tickets.selectors import ticket_queue_info
 
     context = _customer_context(ticket)
     context["queue"] = ticket_queue_info(ticket=ticket, now=now)
+    context["sla"] = _promises(ticket)
     outbox_enqueue_email(
         to=ticket.requester.email,
         template="ticket_created",
@@ -75,6 +82,48 @@ def ticket_assigned(*, ticket: "Ticket", assignee: "User", actor: "User", now: d
         },
         language="zh-hans" if languages[:1] == ["zh-hans"] else "en",
         purpose="ticket_assigned",
+        ticket_reference=ticket.reference,
+        now=now,
+    )
+
+
+def customer_reminder(*, ticket: "Ticket", hours: int, closes_at: datetime, now: datetime) -> None:
+    context = _customer_context(ticket)
+    context.update({"hours": hours, "closes_at": closes_at})
+    outbox_enqueue_email(
+        to=ticket.requester.email,
+        template="customer_reminder",
+        context=context,
+        language=_customer_language(ticket.requester),
+        purpose="customer_reminder",
+        ticket_reference=ticket.reference,
+        now=now,
+    )
+
+
+def ticket_auto_closed(*, ticket: "Ticket", reason: str, now: datetime) -> None:
+    context = _customer_context(ticket)
+    context["reason"] = reason
+    outbox_enqueue_email(
+        to=ticket.requester.email,
+        template="ticket_auto_closed",
+        context=context,
+        language=_customer_language(ticket.requester),
+        purpose="ticket_auto_closed",
+        ticket_reference=ticket.reference,
+        now=now,
+    )
+
+
+def rating_invitation(*, ticket: "Ticket", now: datetime) -> None:
+    context = _customer_context(ticket)
+    context["rate_url"] = f"{settings.SITE_URL}/tickets/{ticket.reference}/#rate"
+    outbox_enqueue_email(
+        to=ticket.requester.email,
+        template="rating_invitation",
+        context=context,
+        language=_customer_language(ticket.requester),
+        purpose="rating_invitation",
         ticket_reference=ticket.reference,
         now=now,
     )

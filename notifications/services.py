@@ -1,9 +1,14 @@
 """The outbox: side effects written with their cause, delivered after commit, retried until done."""
 
+import hashlib
+import hmac
+import json
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -57,6 +62,19 @@ def outbox_enqueue_email(
     return message
 
 
+def relay_many(message_ids: list[Any]) -> None:
+    """Hand many committed rows to Celery as one task (a sweep can cause thousands)."""
+    from .tasks import outbox_deliver_many_task
+
+    for offset in range(0, len(message_ids), 200):
+        chunk = [str(message_id) for message_id in message_ids[offset : offset + 200]]
+        try:
+            outbox_deliver_many_task.delay(chunk)
+        except Exception:  # noqa: BLE001 - the drain delivers what could not be handed over
+            logger.warning("Broker unavailable; %s outbox messages left for the drain", len(chunk))
+            return
+
+
 def relay(message_id: Any) -> None:
     """Hand a committed outbox row to Celery; if the broker is down the drain picks it up later."""
     from .tasks import outbox_deliver_task
@@ -77,18 +95,65 @@ def _claim(message_id: Any, *, now: datetime) -> bool:
     return claimed == 1
 
 
+def _render_lazy(message: OutboxMessage) -> tuple[str, str, str]:
+    """Rows written in bulk (SLA alerts) carry a template and plain context, rendered here."""
+    payload = message.payload
+    template, context = payload["template"], payload.get("context", {})
+    with translation.override(payload.get("language", "en")):
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
+    return subject, text, html
+
+
 def _send_email(message: OutboxMessage) -> None:
+    if "template" in message.payload:
+        subject, text, html = _render_lazy(message)
+    else:
+        subject, text, html = message.subject, message.payload.get("text", ""), message.payload.get("html", "")
     email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.payload.get("text", ""),
+        subject=subject,
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient],
         # The outbox id as Message-ID: a redelivered row is recognisably the same e-mail.
         headers={"Message-ID": f"<{message.pk}@support-desk>", "X-Desk-Purpose": message.purpose},
     )
-    if message.payload.get("html"):
-        email.attach_alternative(message.payload["html"], "text/html")
+    if html:
+        email.attach_alternative(html, "text/html")
     email.send(fail_silently=False)
+
+
+def webhook_signature(secret: str, body: bytes, timestamp: str) -> str:
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def _send_webhook(message: OutboxMessage) -> None:
+    """POST the JSON body, signed with the step's secret (looked up now, never stored in the row).
+    The outbox id travels as X-Desk-Delivery so the receiver can drop duplicates."""
+    secret = ""
+    step_id = message.payload.get("step_id")
+    if step_id:
+        from sla.models import EscalationStep
+
+        secret = EscalationStep.objects.filter(pk=step_id).values_list("webhook_secret", flat=True).first() or ""
+    body = json.dumps(message.payload.get("body", {}), sort_keys=True, separators=(",", ":")).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "support-desk-webhooks/1",
+        "X-Desk-Delivery": str(message.pk),
+        "X-Desk-Timestamp": timestamp,
+    }
+    if secret:
+        headers["X-Desk-Signature"] = f"sha256={webhook_signature(secret, body, timestamp)}"
+    response = requests.post(message.recipient, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT)
+    if response.status_code >= 300:
+        raise WebhookFailed(f"HTTP {response.status_code}")
+
+
+class WebhookFailed(Exception):
+    pass
 
 
 def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
@@ -99,6 +164,8 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
     try:
         if message.kind == OutboxMessage.Kind.EMAIL:
             _send_email(message)
+        elif message.kind == OutboxMessage.Kind.WEBHOOK:
+            _send_webhook(message)
         else:
             raise ValueError(f"Unknown outbox kind {message.kind!r}")
     except Exception as error:  # noqa: BLE001 - record every failure, retry with backoff

@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
@@ -30,6 +30,8 @@ class KeysetPagination(pagination.BasePagination):
     page_size = 25
     max_page_size = 100
     ordering: tuple[str, ...] = ("id",)
+    # Fields that may be NULL, sorted after every value (NULLS LAST).
+    nullable: frozenset[str] = frozenset()
 
     def _page_size(self, request) -> int:
         try:
@@ -58,19 +60,35 @@ class KeysetPagination(pagination.BasePagination):
             decoded.append(value)
         return decoded
 
+    def _greater(self, field: str, value: Any) -> Q | None:
+        if field in self.nullable:
+            if value is None:
+                return None  # nothing sorts after NULL
+            return Q(**{f"{field}__gt": value}) | Q(**{f"{field}__isnull": True})
+        return Q(**{f"{field}__gt": value})
+
+    def _equal(self, field: str, value: Any) -> Q:
+        return Q(**{f"{field}__isnull": True}) if value is None else Q(**{field: value})
+
     def _after(self, values: list[Any]) -> Q:
-        condition = Q()
+        """Rows after the cursor in (a, b, c) order: a > x, or a = x and b > y, or …"""
+        condition = Q(pk__in=[])
         for index, field in enumerate(self.ordering):
-            step = Q(**{f"{field}__gt": values[index]})
+            step = self._greater(field, values[index])
+            if step is None:
+                continue
             for previous, earlier in zip(self.ordering[:index], values[:index], strict=False):
-                step &= Q(**{previous: earlier})
+                step &= self._equal(previous, earlier)
             condition |= step
         return condition
+
+    def _order_by(self) -> list:
+        return [F(field).asc(nulls_last=True) if field in self.nullable else field for field in self.ordering]
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None):
         self.request = request
         size = self._page_size(request)
-        queryset = queryset.order_by(*self.ordering)
+        queryset = queryset.order_by(*self._order_by())
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor:
             queryset = queryset.filter(self._after(self._decode(cursor)))

@@ -190,6 +190,11 @@ class Ticket(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    # Denormalised from the SLA clocks (sla app) so the queue can sort and filter on an index.
+    sla_due_at = models.DateTimeField(_("nearest SLA due time"), null=True, blank=True)
+    sla_breached = models.BooleanField(_("SLA breached"), default=False)
+    breached_metrics = models.JSONField(_("breached metrics"), default=list, blank=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -39,10 +39,17 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return tickets.filter(requester_id=user.pk)
 
 
+def _clocks_prefetch() -> Prefetch:
+    from sla.models import SlaClock
+
+    return Prefetch("sla_clocks", queryset=SlaClock.objects.select_related("policy"))
+
+
 def ticket_list(*, user: User) -> QuerySet[Ticket]:
     return (
         tickets_visible_to(user)
         .select_related("category", "team", "assignee", "requester", "possible_duplicate_of")
+        .prefetch_related(_clocks_prefetch())
         .order_by("-created_at", "-id")
     )
 
@@ -66,12 +73,17 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
             Prefetch("messages", queryset=messages),
             "attachments",
             Prefetch("events", queryset=TicketEvent.objects.order_by("at", "id")),
+            _clocks_prefetch(),
         )
     )
 
 
 def queue_tickets(*, user: User) -> QuerySet[Ticket]:
-    return tickets_visible_to(user).select_related("category", "team", "assignee", "requester")
+    return (
+        tickets_visible_to(user)
+        .select_related("category", "team", "assignee", "requester")
+        .prefetch_related(_clocks_prefetch())
+    )
 
 
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:

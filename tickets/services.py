@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role, is_staff_member, role_of, sees_every_team
 from notifications import emails
+from sla import services as sla
 
 from . import uploads
 from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketTransitionError
@@ -31,6 +32,8 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.SOLVED: {Status.OPEN, Status.CLOSED},
     Status.CLOSED: set(),
 }
+# Moves only the desk itself makes (auto-close of a ticket nobody answered for days).
+SYSTEM_TRANSITIONS: dict[str, set[str]] = {Status.PENDING_CUSTOMER: {Status.CLOSED}}
 # A customer's public reply on these hands the ticket back to the agents.
 CUSTOMER_REPLY_REOPENS = {Status.PENDING_CUSTOMER, Status.SOLVED}
 
@@ -115,6 +118,7 @@ def ticket_create(
         possible_duplicate_of=duplicate,
         created_at=now,
         updated_at=now,
+        status_changed_at=now,
     )
     message = Message.objects.create(
         ticket=ticket, author=requester, kind=Message.Kind.PUBLIC, body=body, created_at=now
@@ -131,21 +135,27 @@ def ticket_create(
         message_id=message.pk,
         possible_duplicate_of=duplicate.reference if duplicate else None,
     )
+    sla.sla_ticket_created(ticket=ticket, now=now)
     emails.ticket_created(ticket=ticket, now=now)
     return ticket
 
 
-def _transition(ticket: Ticket, *, to: str, actor: User | None, now: datetime, reason: str) -> None:
-    """Apply a status change to a locked ticket: check the table, stamp times, record it."""
+def _transition(
+    ticket: Ticket, *, to: str, actor: User | None, now: datetime, reason: str, system: bool = False
+) -> None:
+    """Apply a status change to a locked ticket: check the table, stamp times, record it,
+    and move the SLA clocks."""
     previous = ticket.status
     if to == previous:
         return
-    if to not in TRANSITIONS[previous]:
+    allowed = TRANSITIONS[previous] | (SYSTEM_TRANSITIONS.get(previous, set()) if system else set())
+    if to not in allowed:
         raise TicketTransitionError(
             _("A ticket cannot go from %(from)s to %(to)s.") % {"from": Status(previous).label, "to": Status(to).label}
         )
     ticket.status = to
-    changed = ["status"]
+    ticket.status_changed_at = now
+    changed = ["status", "status_changed_at"]
     if to == Status.SOLVED:
         ticket.solved_at = now
         changed.append("solved_at")
@@ -158,6 +168,21 @@ def _transition(ticket: Ticket, *, to: str, actor: User | None, now: datetime, r
     _touch(ticket, now, *changed)
     kind = Kind.REOPENED if previous == Status.SOLVED and to == Status.OPEN else Kind.STATUS_CHANGED
     TicketEvent.record(ticket, actor=actor, kind=kind, at=now, **{"from": previous, "to": to, "reason": reason})
+    sla.sla_status_changed(ticket=ticket, previous=previous, now=now)
+    if to == Status.SOLVED:
+        emails.rating_invitation(ticket=ticket, now=now)
+
+
+@transaction.atomic
+def ticket_auto_close(*, ticket: Ticket, reason: str, now: datetime) -> Ticket:
+    """The desk closes a ticket that waited too long on its customer, or stayed solved; the
+    customer is told."""
+    locked = _lock(ticket)
+    if locked.status not in (Status.PENDING_CUSTOMER, Status.SOLVED):
+        return locked
+    _transition(locked, to=Status.CLOSED, actor=None, now=now, reason=reason, system=True)
+    emails.ticket_auto_closed(ticket=locked, reason=reason, now=now)
+    return locked
 
 
 @transaction.atomic
@@ -200,6 +225,7 @@ def message_add(*, ticket: Ticket, author: User, body: str, internal: bool = Fal
         _touch(locked, now)
         return message
     if staff:
+        sla.sla_public_agent_reply(ticket=locked, now=now)
         if locked.first_response_at is None:
             locked.first_response_at = now
             _touch(locked, now, "first_response_at")
@@ -211,8 +237,10 @@ def message_add(*, ticket: Ticket, author: User, body: str, internal: bool = Fal
         emails.agent_replied(ticket=locked, message=message, now=now)
     elif locked.status in CUSTOMER_REPLY_REOPENS:
         _transition(locked, to=Status.OPEN, actor=author, now=now, reason="customer_reply")
+        sla.sla_customer_reply(ticket=locked, now=now)
     else:
         _touch(locked, now)
+        sla.sla_customer_reply(ticket=locked, now=now)
     return message
 
 
@@ -276,6 +304,7 @@ def ticket_change_priority(
     TicketEvent.record(
         locked, actor=actor, kind=Kind.PRIORITY_CHANGED, at=now, **{"from": previous, "to": priority, "reason": reason}
     )
+    sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
 
 
@@ -299,6 +328,7 @@ def ticket_change_team(*, ticket: Ticket, actor: User | None, team: Team, now: d
         at=now,
         **{"from": previous, "to": team.code, "unassigned": "assignee" in changed},
     )
+    sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
 
 
@@ -313,6 +343,7 @@ def ticket_change_category(*, ticket: Ticket, actor: User, category: Category, n
     TicketEvent.record(
         locked, actor=actor, kind=Kind.CATEGORY_CHANGED, at=now, **{"from": previous, "to": category.code}
     )
+    sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
 
 
@@ -324,6 +355,7 @@ def ticket_set_complaint(*, ticket: Ticket, actor: User, is_complaint: bool, now
     locked.is_complaint = is_complaint
     _touch(locked, now, "is_complaint")
     TicketEvent.record(locked, actor=actor, kind=Kind.COMPLAINT_CHANGED, at=now, is_complaint=is_complaint)
+    sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
 
 

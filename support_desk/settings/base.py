@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "tickets",
     "notifications",
     "ops",
+    "sla",
 ]
 
 MIDDLEWARE = [
@@ -235,3 +236,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- SLA ------------------------------------------------------------------------------
+SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=15)
+SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
+# Reminders to a customer the desk is waiting on, in hours after the ticket started waiting.
+SLA_CUSTOMER_REMINDER_HOURS = env.list("SLA_CUSTOMER_REMINDER_HOURS", cast=int, default=[24, 72])
+SLA_PENDING_AUTO_CLOSE_DAYS = env.int("SLA_PENDING_AUTO_CLOSE_DAYS", default=7)
+SLA_SOLVED_AUTO_CLOSE_DAYS = env.int("SLA_SOLVED_AUTO_CLOSE_DAYS", default=3)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
+CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS}
+CELERY_BEAT_SCHEDULE["sla-reminders"] = {"task": "sla.customer_reminders", "schedule": 60.0}
+CELERY_TASK_ROUTES["sla.*"] = {"queue": "sla"}

@@ -1,7 +1,7 @@
 """The test suite: fast hashing, in-memory e-mail, tasks run in-process unless a test starts a worker."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, REST_FRAMEWORK
+from .base import BASE_DIR, CELERY_BROKER_URL, REST_FRAMEWORK
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,3 +19,14 @@ REST_FRAMEWORK = {
         "upload": "1000/hour",
     },
 }
+
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # The integration tests' worker gets a broker folder of its own, apart from `make run`'s.
+    _broker = BASE_DIR / "var" / "test-celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker / "queue"),
+        "data_folder_out": str(_broker / "queue"),
+        "processed_folder": str(_broker / "processed"),
+        "control_folder": str(_broker / "control"),
+        "store_processed": False,
+    }

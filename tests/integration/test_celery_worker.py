@@ -15,21 +15,11 @@ from tickets import services
 
 
 @pytest.fixture
-def celery_worker(settings, tmp_path):
+def celery_worker():
     app.conf.task_always_eager = False
-    if app.conf.broker_url.startswith("filesystem"):
-        folder = tmp_path / "broker"
-        folder.mkdir()
-        app.conf.broker_transport_options = {
-            "data_folder_in": str(folder),
-            "data_folder_out": str(folder),
-            "processed_folder": str(folder),
-            "control_folder": str(tmp_path / "control"),
-            "store_processed": False,
-        }
     try:
         with start_worker(
-            app, pool="solo", perform_ping_check=False, queues=["default", "notifications"], shutdown_timeout=10
+            app, pool="solo", perform_ping_check=False, queues=["default", "notifications", "sla"], shutdown_timeout=10
         ) as worker:
             yield worker
     finally:

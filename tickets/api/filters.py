@@ -1,5 +1,10 @@
+import re
+from datetime import timedelta
+
 import django_filters
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from ..models import Category, Priority, Team, Ticket
@@ -18,10 +23,24 @@ class QueueFilter(django_filters.FilterSet):
         field_name="category", to_field_name="code", queryset=Category.objects.all(), help_text="Category code."
     )
     assignee = django_filters.CharFilter(method="filter_assignee", help_text="`me`, `none`, or a user id.")
+    breached = django_filters.BooleanFilter(field_name="sla_breached", help_text="Tickets with a breached SLA.")
+    due_within = django_filters.CharFilter(
+        method="filter_due_within",
+        help_text="Running SLA clock due within this time: minutes (`30`) or with a unit (`45m`, `2h`, `1d`). "
+        "Overdue tickets are included.",
+    )
 
     class Meta:
         model = Ticket
-        fields = ["status", "priority", "team", "category", "assignee"]
+        fields = ["status", "priority", "team", "category", "assignee", "breached", "due_within"]
+
+    def filter_due_within(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        match = re.fullmatch(r"\s*(\d{1,6})\s*([mhd]?)\s*", value or "")
+        if not match:
+            raise ValidationError({"due_within": [_("Use minutes, or a number with m, h or d (e.g. 2h).")]})
+        amount, unit = int(match.group(1)), match.group(2) or "m"
+        window = timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+        return queryset.filter(sla_due_at__lte=timezone.now() + window)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if not self.form.cleaned_data.get("status"):
@@ -35,4 +54,4 @@ class QueueFilter(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         if value.isdigit():
             return queryset.filter(assignee_id=int(value))
-        raise ValidationError({"assignee": ["Use `me`, `none` or a user id."]})
+        raise ValidationError({"assignee": [_("Use `me`, `none` or a user id.")]})

@@ -8,6 +8,8 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.roles import is_staff_member
+from sla.models import Metric, SlaClock
+from sla.selectors import customer_promises, staff_clocks
 from support_desk.serializers import StrictSerializer
 
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
@@ -87,6 +89,20 @@ class SlaPromiseSerializer(serializers.Serializer):
     resolution_due = serializers.DateTimeField(allow_null=True)
 
 
+class SlaClockSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=Metric.choices)
+    state = serializers.ChoiceField(choices=SlaClock.State.choices)
+    cycle = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    target_minutes = serializers.IntegerField()
+    breached = serializers.BooleanField()
+    breached_at = serializers.DateTimeField(allow_null=True)
+    fulfilled_at = serializers.DateTimeField(allow_null=True)
+    paused_since = serializers.DateTimeField(allow_null=True)
+    policy = serializers.CharField(allow_null=True)
+
+
 class QueueInfoSerializer(serializers.Serializer):
     position = serializers.IntegerField(allow_null=True)
     estimated_first_response_at = serializers.DateTimeField(allow_null=True)
@@ -108,8 +124,10 @@ class TicketSerializer(serializers.ModelSerializer):
     requester = serializers.SerializerMethodField()
     possible_duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     waiting_on = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+    sla_clocks = serializers.SerializerMethodField()
 
-    STAFF_ONLY = ("team", "requester")
+    STAFF_ONLY = ("team", "requester", "sla_clocks", "sla_due_at", "sla_breached", "breached_metrics")
 
     class Meta:
         model = Ticket
@@ -127,6 +145,11 @@ class TicketSerializer(serializers.ModelSerializer):
             "is_complaint",
             "possible_duplicate_of",
             "waiting_on",
+            "sla",
+            "sla_due_at",
+            "sla_breached",
+            "breached_metrics",
+            "sla_clocks",
             "created_at",
             "updated_at",
             "first_response_at",
@@ -141,6 +164,14 @@ class TicketSerializer(serializers.ModelSerializer):
         if ticket.status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
             return None
         return "agent"
+
+    @extend_schema_field(SlaPromiseSerializer)
+    def get_sla(self, ticket: Ticket) -> dict:
+        return SlaPromiseSerializer(customer_promises(ticket)).data
+
+    @extend_schema_field(SlaClockSerializer(many=True))
+    def get_sla_clocks(self, ticket: Ticket) -> list[dict]:
+        return SlaClockSerializer(staff_clocks(ticket), many=True).data
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_assignee(self, ticket: Ticket) -> dict | None:
@@ -163,7 +194,6 @@ class TicketDetailSerializer(TicketSerializer):
     messages = MessageSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     timeline = serializers.SerializerMethodField()
-    sla = serializers.SerializerMethodField()
     queue = serializers.SerializerMethodField()
     amount = serializers.DecimalField(
         max_digits=36, decimal_places=18, coerce_to_string=True, read_only=True, allow_null=True
@@ -179,7 +209,6 @@ class TicketDetailSerializer(TicketSerializer):
             "address",
             "memo",
             "order_id",
-            "sla",
             "queue",
             "messages",
             "attachments",
@@ -189,11 +218,6 @@ class TicketDetailSerializer(TicketSerializer):
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, ticket: Ticket) -> list[dict]:
         return public_timeline(ticket)
-
-    @extend_schema_field(SlaPromiseSerializer)
-    def get_sla(self, ticket: Ticket) -> dict:
-        # The SLA engine (sla app) fills these in; until a policy applies they are unknown.
-        return {"first_response_due": None, "resolution_due": None}
 
     @extend_schema_field(QueueInfoSerializer)
     def get_queue(self, ticket: Ticket) -> dict:

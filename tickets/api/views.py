@@ -266,12 +266,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 @extend_schema_view(
     get=extend_schema(
-        summary="Open work, most urgent first",
+        summary="Open work, nearest SLA due time first",
         responses={200: TicketSerializer(many=True), 400: E400, 401: E401, 403: E403},
     )
 )
 class QueueView(generics.ListAPIView):
-    """Open tickets the agent may work, by priority then age. Cursor-paginated (`next`)."""
+    """Open tickets the agent may work: nearest SLA due time first (tickets with no running clock
+    last), then priority, then age. Cursor-paginated (`next`)."""
 
     serializer_class = TicketSerializer
     permission_classes = [IsStaffMember]

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from sla.reminders import customer_reminders_run
+from sla.sweep import sla_sweep
+
+
+class Command(BaseCommand):
+    help = "Run one SLA sweep now (due clocks, escalation steps, customer reminders) and print what it did."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--no-reminders", action="store_true")
+
+    def handle(self, *args, batch_size: int, no_reminders: bool, **options) -> None:
+        started = timezone.now()
+        result = sla_sweep(now=started, batch_size=batch_size)
+        seconds = (timezone.now() - started).total_seconds()
+        self.stdout.write(
+            f"SLA sweep: {result.clocks} due clocks in {result.batches} batches, {result.steps_fired} steps fired "
+            f"({dict(result.fired_by_kind)}), {result.breaches} breaches, {result.emails} e-mails and "
+            f"{result.webhooks} webhooks queued, {seconds:.3f} s"
+        )
+        if not no_reminders:
+            reminders = customer_reminders_run(now=timezone.now())
+            self.stdout.write(
+                f"Customer reminders: {reminders.reminders} sent, {reminders.closed_pending} waiting tickets and "
+                f"{reminders.closed_solved} solved tickets closed"
+            )

@@ -1,0 +1,313 @@
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Category, Priority, Team, Ticket
+
+
+def validate_time_zone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value}) from error
+
+
+class Metric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    PERIODIC_UPDATE = "periodic_update", _("Periodic update")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class BusinessCalendar(models.Model):
+    """When the clock runs. 24x7 by default: crypto never closes."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+    is_24x7 = models.BooleanField(_("24x7"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingInterval(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="intervals")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("start"))
+    end = models.TimeField(_("end"), help_text=_("00:00 means midnight at the end of the day."))
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        verbose_name = _("working interval")
+        verbose_name_plural = _("working intervals")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.end != time(0) and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start (00:00 = midnight).")})
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_date")]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+def default_pause_statuses() -> dict:
+    return {metric: [Ticket.Status.PENDING_CUSTOMER] for metric in Metric.values}
+
+
+class SlaPolicy(models.Model):
+    """Ordered; the first active policy whose conditions all match a ticket applies.
+    An empty condition matches anything."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    position = models.PositiveIntegerField(_("position"), default=100, db_index=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="policies"
+    )
+    categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True, related_name="sla_policies")
+    priorities = models.JSONField(_("priorities"), default=list, blank=True)
+    tiers = models.JSONField(_("customer tiers"), default=list, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    is_complaint = models.BooleanField(_("formal complaint"), null=True, blank=True, help_text=_("Empty: any ticket."))
+    pause_statuses = models.JSONField(
+        _("statuses that pause each metric"),
+        default=default_pause_statuses,
+        blank=True,
+        help_text=_('e.g. {"resolution": ["pending_customer"]}; on_hold pauses nothing unless listed.'),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if set(self.priorities or []) - set(Priority.values):
+            errors["priorities"] = _("Unknown priority.")
+        from accounts.models import CustomerProfile
+
+        if set(self.tiers or []) - set(CustomerProfile.Tier.values):
+            errors["tiers"] = _("Unknown tier.")
+        if set(self.channels or []) - set(Ticket.Channel.values):
+            errors["channels"] = _("Unknown channel.")
+        pauses = self.pause_statuses or {}
+        if not isinstance(pauses, dict) or set(pauses) - set(Metric.values):
+            errors["pause_statuses"] = _("Keys must be metrics.")
+        elif any(set(v) - set(Ticket.Status.values) for v in pauses.values()):
+            errors["pause_statuses"] = _("Values must be lists of statuses.")
+        if errors:
+            raise ValidationError(errors)
+
+    def pauses(self, metric: str, status: str) -> bool:
+        return status in (self.pause_statuses or {}).get(metric, [])
+
+
+class SlaTarget(models.Model):
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices)
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    minutes = models.PositiveIntegerField(_("minutes"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["policy", "metric", "priority"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "priority", "metric"], name="sla_target_unique"),
+            models.CheckConstraint(condition=models.Q(minutes__gt=0), name="sla_target_positive"),
+        ]
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} {self.get_priority_display()}: {self.minutes} min"
+
+
+class EscalationRule(models.Model):
+    """A ladder: the steps taken as one metric's clock runs through its target."""
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="escalation_rules")
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["policy", "metric"]
+        constraints = [models.UniqueConstraint(fields=["policy", "metric"], name="escalation_rule_unique")]
+        verbose_name = _("escalation ladder")
+        verbose_name_plural = _("escalation ladders")
+
+    def __str__(self) -> str:
+        return f"{self.policy} · {self.get_metric_display()}"
+
+
+class EscalationStep(models.Model):
+    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="steps")
+    percent = models.PositiveSmallIntegerField(
+        _("percent of target"), validators=[MinValueValidator(1)], help_text=_("100 = the moment of breach.")
+    )
+    notify_assignee = models.BooleanField(_("notify the assignee"), default=False)
+    notify_team = models.BooleanField(_("notify the team (when unassigned: always)"), default=False)
+    notify_team_lead = models.BooleanField(_("notify the team lead"), default=False)
+    notify_leads_and_admins = models.BooleanField(_("notify all leads and admins"), default=False)
+    notify_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("notify these users"), blank=True, related_name="+"
+    )
+    raise_priority = models.BooleanField(_("raise priority one level"), default=False)
+    move_to_team = models.ForeignKey(
+        Team, verbose_name=_("move to team"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    unassign = models.BooleanField(_("unassign"), default=False)
+    internal_note = models.TextField(_("post an internal note"), blank=True)
+    webhook_url = models.URLField(_("webhook URL"), blank=True)
+    webhook_secret = models.CharField(_("webhook HMAC secret"), max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["rule", "percent"]
+        constraints = [models.UniqueConstraint(fields=["rule", "percent"], name="escalation_step_unique_percent")]
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+
+    def __str__(self) -> str:
+        return f"{self.rule} @ {self.percent}%"
+
+    @property
+    def event_kind(self) -> str:
+        from tickets.models import TicketEvent
+
+        if self.percent < 100:
+            return TicketEvent.Kind.SLA_WARNING
+        if self.percent == 100:
+            return TicketEvent.Kind.SLA_BREACHED
+        return TicketEvent.Kind.ESCALATED
+
+
+class SlaClock(models.Model):
+    """One per ticket and metric. Elapsed working time is kept across pauses; the sweep
+    looks only at clocks whose next_check_at has come."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        STOPPED = "stopped", _("Stopped")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks")
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="clocks")
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    cycle = models.PositiveIntegerField(
+        _("cycle"), default=1, help_text=_("Next response and periodic update restart; each run is a cycle.")
+    )
+    target_seconds = models.PositiveIntegerField(_("target (seconds of working time)"))
+    started_at = models.DateTimeField(_("started at"))
+    segment_started_at = models.DateTimeField(_("running since"), null=True, blank=True)
+    elapsed_seconds = models.FloatField(_("working seconds before this run"), default=0)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    paused_intervals = models.JSONField(_("paused intervals"), default=list, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "metric"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "metric"], name="sla_clock_one_per_metric")]
+        indexes = [
+            # The sweep reads only due rows: a partial index keeps it small.
+            models.Index(
+                fields=["next_check_at"], condition=models.Q(next_check_at__isnull=False), name="sla_clock_due_idx"
+            ),
+            models.Index(fields=["policy", "state"], name="sla_clock_policy_idx"),
+        ]
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric} ({self.state})"
+
+    @property
+    def is_breached(self) -> bool:
+        return self.breached_at is not None
+
+
+class EscalationFiring(models.Model):
+    """A step fired for a clock's cycle. The unique row is what makes "exactly once" true
+    whatever the number of workers, retries or duplicate deliveries."""
+
+    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="firings")
+    step = models.ForeignKey(EscalationStep, on_delete=models.CASCADE, related_name="firings")
+    cycle = models.PositiveIntegerField(default=1)
+    fired_at = models.DateTimeField(_("fired at"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clock", "step", "cycle"], name="escalation_fires_once"),
+        ]
+        verbose_name = _("escalation firing")
+        verbose_name_plural = _("escalation firings")
+
+    def __str__(self) -> str:
+        return f"{self.step} for clock {self.clock_id} (cycle {self.cycle})"
+
+
+class CustomerReminder(models.Model):
+    """A reminder or auto-close notice sent once per waiting period (cycle = the ticket's
+    status change count when it started waiting)."""
+
+    class Kind(models.TextChoices):
+        WAITING = "waiting", _("Waiting on you")
+        AUTO_CLOSE_PENDING = "auto_close_pending", _("Closed: no answer")
+        AUTO_CLOSE_SOLVED = "auto_close_solved", _("Closed after solving")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="customer_reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    hours = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "kind", "hours", "since"], name="customer_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.hours}h"

@@ -1,0 +1,38 @@
+"""When a policy or calendar is edited, running clocks get new due times, in batches."""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from .models import SlaClock
+from .services import ACTIVE_STATES, recompute_batch
+
+BATCH = 500
+
+
+def recompute_for_policies(*, policy_ids: list[int] | None, now: datetime) -> int:
+    """Recompute every active clock (of these policies, or all). A ticket may also move to another
+    policy, since conditions may have changed."""
+    clocks = SlaClock.objects.filter(state__in=ACTIVE_STATES)
+    if policy_ids is not None:
+        clocks = clocks.filter(policy_id__in=policy_ids)
+    ticket_ids = sorted(set(clocks.values_list("ticket_id", flat=True)))
+    changed = 0
+    for offset in range(0, len(ticket_ids), BATCH):
+        changed += recompute_batch(ticket_ids=ticket_ids[offset : offset + BATCH], now=now)
+    return changed
+
+
+def schedule_recompute(policy_ids: list[int] | None) -> None:
+    """After the edit commits, recompute in a worker; the request does not wait for it."""
+    from .tasks import recompute_task
+
+    def send() -> None:
+        try:
+            recompute_task.delay(policy_ids)
+        except Exception:  # noqa: BLE001 - a broker outage must not fail the edit
+            import logging
+
+            logging.getLogger(__name__).warning("Broker down: run `manage.py sla_recompute` later")
+
+    transaction.on_commit(send)

@@ -1,0 +1,331 @@
+"""SLA clocks: started, paused, resumed and fulfilled by the ticket services; scheduled so the
+sweep only ever looks at clocks whose next check has come."""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Min, Prefetch, QuerySet
+
+from accounts.models import CustomerProfile
+from tickets.models import Ticket
+
+from .models import BusinessCalendar, EscalationFiring, EscalationRule, EscalationStep, Metric, SlaClock, SlaPolicy
+from .working_time import NoWorkingTime, Schedule, add_working_time, working_time_between
+
+logger = logging.getLogger(__name__)
+
+State = SlaClock.State
+ACTIVE_STATES = (State.RUNNING, State.PAUSED)
+
+
+# --- policies -----------------------------------------------------------------------------
+
+
+def active_policies() -> list[SlaPolicy]:
+    return list(
+        SlaPolicy.objects.filter(is_active=True)
+        .select_related("calendar")
+        .prefetch_related("categories", "targets", "calendar__intervals", "calendar__holidays")
+        .order_by("position", "id")
+    )
+
+
+def _tier(ticket: Ticket) -> str:
+    profile = getattr(ticket.requester, "customer_profile", None)
+    return profile.tier if profile else CustomerProfile.Tier.STANDARD
+
+
+def policy_matches(policy: SlaPolicy, ticket: Ticket) -> bool:
+    category_ids = {category.pk for category in policy.categories.all()}
+    return (
+        (not category_ids or ticket.category_id in category_ids)
+        and (not policy.priorities or ticket.priority in policy.priorities)
+        and (not policy.tiers or _tier(ticket) in policy.tiers)
+        and (not policy.channels or ticket.channel in policy.channels)
+        and (policy.is_complaint is None or policy.is_complaint == ticket.is_complaint)
+    )
+
+
+def policy_for_ticket(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
+    for policy in active_policies() if policies is None else policies:
+        if policy_matches(policy, ticket):
+            return policy
+    return None
+
+
+def target_seconds(policy: SlaPolicy, *, priority: str, metric: str) -> int | None:
+    for target in policy.targets.all():
+        if target.priority == priority and target.metric == metric:
+            return target.minutes * 60
+    return None
+
+
+def schedule_of(calendar: BusinessCalendar | None) -> Schedule:
+    return Schedule.from_calendar(calendar)
+
+
+# --- scheduling a clock ----------------------------------------------------------------------
+
+
+def ladder_steps(policy_id: int | None, metric: str, cache: dict | None = None) -> list[EscalationStep]:
+    """The active ladder's steps for a policy and metric, by increasing percentage."""
+    if policy_id is None:
+        return []
+    key = (policy_id, metric)
+    if cache is not None and key in cache:
+        return cache[key]
+    rule = (
+        EscalationRule.objects.filter(policy_id=policy_id, metric=metric, is_active=True)
+        .prefetch_related(Prefetch("steps", queryset=EscalationStep.objects.order_by("percent")))
+        .first()
+    )
+    steps = list(rule.steps.all()) if rule else []
+    if cache is not None:
+        cache[key] = steps
+    return steps
+
+
+def elapsed_seconds(clock: SlaClock, schedule: Schedule, now: datetime) -> float:
+    running = 0.0
+    if clock.state == State.RUNNING and clock.segment_started_at is not None:
+        running = working_time_between(schedule, clock.segment_started_at, now).total_seconds()
+    return clock.elapsed_seconds + running
+
+
+def moment_at_fraction(clock: SlaClock, schedule: Schedule, fraction: float) -> datetime:
+    """When a running clock reaches `fraction` of its target (1.0 = due)."""
+    remaining = clock.target_seconds * fraction - clock.elapsed_seconds
+    start = clock.segment_started_at
+    if remaining <= 0:
+        return start
+    return add_working_time(schedule, start, timedelta(seconds=remaining))
+
+
+def schedule_clock(
+    clock: SlaClock, *, schedule: Schedule, fired_step_ids: Iterable[int], steps_cache: dict | None = None
+) -> None:
+    """Set due_at and next_check_at of a clock from its state (no save)."""
+    if clock.state != State.RUNNING:
+        clock.next_check_at = None
+        if clock.state != State.PAUSED:
+            return
+        # A paused clock keeps no due time: it is not running out.
+        clock.due_at = None
+        return
+    try:
+        clock.due_at = moment_at_fraction(clock, schedule, 1.0)
+        fired = set(fired_step_ids)
+        candidates = [
+            moment_at_fraction(clock, schedule, step.percent / 100)
+            for step in ladder_steps(clock.policy_id, clock.metric, steps_cache)
+            if step.pk not in fired
+        ]
+    except NoWorkingTime:
+        logger.error("Calendar %s has no working time; clock %s cannot be scheduled", clock.calendar_id, clock.pk)
+        clock.due_at = clock.next_check_at = None
+        return
+    if clock.breached_at is None:
+        candidates.append(clock.due_at)
+    clock.next_check_at = min(candidates) if candidates else None
+
+
+def _fired_ids(clock: SlaClock) -> list[int]:
+    if clock.pk is None:
+        return []
+    return list(EscalationFiring.objects.filter(clock=clock, cycle=clock.cycle).values_list("step_id", flat=True))
+
+
+def _save(clock: SlaClock, schedule: Schedule) -> None:
+    schedule_clock(clock, schedule=schedule, fired_step_ids=_fired_ids(clock))
+    clock.save()
+
+
+# --- the ticket services call these ---------------------------------------------------------------
+
+
+def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
+    clocks = SlaClock.objects.select_for_update(of=("self",)).filter(ticket=ticket).select_related("policy", "calendar")
+    return {clock.metric: clock for clock in clocks}
+
+
+def _start(
+    ticket: Ticket, metric: str, *, policy: SlaPolicy | None, existing: SlaClock | None, now: datetime
+) -> SlaClock | None:
+    seconds = target_seconds(policy, priority=ticket.priority, metric=metric) if policy else None
+    if seconds is None:
+        if existing is not None and existing.state in ACTIVE_STATES:
+            existing.state, existing.next_check_at, existing.due_at = State.STOPPED, None, None
+            existing.save()
+        return None
+    clock = existing or SlaClock(ticket=ticket, metric=metric, cycle=0)
+    clock.policy, clock.calendar_id = policy, policy.calendar_id
+    clock.cycle += 1
+    clock.target_seconds = seconds
+    clock.started_at = now
+    clock.segment_started_at = now
+    clock.elapsed_seconds = 0
+    clock.paused_at = None
+    clock.paused_intervals = []
+    clock.fulfilled_at = None
+    clock.breached_at = None
+    clock.state = State.RUNNING
+    if policy.pauses(metric, ticket.status):
+        clock.state, clock.paused_at, clock.segment_started_at = State.PAUSED, now, None
+    schedule = schedule_of(policy.calendar)
+    schedule_clock(clock, schedule=schedule, fired_step_ids=[])
+    clock.save()
+    return clock
+
+
+def _fulfil(clock: SlaClock | None, now: datetime, state: str = State.FULFILLED) -> None:
+    if clock is None or clock.state not in ACTIVE_STATES:
+        return
+    schedule = schedule_of(clock.calendar)
+    clock.elapsed_seconds = elapsed_seconds(clock, schedule, now)
+    if clock.state == State.PAUSED and clock.paused_at:
+        clock.paused_intervals = [*clock.paused_intervals, [clock.paused_at.isoformat(), now.isoformat()]]
+    clock.state = state
+    clock.fulfilled_at = now if state == State.FULFILLED else None
+    clock.segment_started_at = clock.paused_at = clock.next_check_at = None
+    clock.save()
+
+
+def _pause(clock: SlaClock, now: datetime) -> None:
+    if clock.state != State.RUNNING:
+        return
+    schedule = schedule_of(clock.calendar)
+    clock.elapsed_seconds = elapsed_seconds(clock, schedule, now)
+    clock.state, clock.paused_at, clock.segment_started_at = State.PAUSED, now, None
+    _save(clock, schedule)
+
+
+def _resume(clock: SlaClock, now: datetime) -> None:
+    if clock.state != State.PAUSED:
+        return
+    clock.paused_intervals = [*clock.paused_intervals, [clock.paused_at.isoformat(), now.isoformat()]]
+    clock.state, clock.paused_at, clock.segment_started_at = State.RUNNING, None, now
+    _save(clock, schedule_of(clock.calendar))
+
+
+def _policy(ticket: Ticket) -> SlaPolicy | None:
+    return policy_for_ticket(ticket)
+
+
+def refresh_ticket_due(ticket: Ticket) -> None:
+    """Keep the ticket's nearest due time (the queue's sort key) in step with its clocks."""
+    due = SlaClock.objects.filter(ticket=ticket, state=State.RUNNING).aggregate(due=Min("due_at"))["due"]
+    if ticket.sla_due_at != due:
+        ticket.sla_due_at = due
+        Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
+
+
+def sla_ticket_created(*, ticket: Ticket, now: datetime) -> None:
+    policy = _policy(ticket)
+    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+        _start(ticket, metric, policy=policy, existing=None, now=now)
+    refresh_ticket_due(ticket)
+
+
+def sla_public_agent_reply(*, ticket: Ticket, now: datetime) -> None:
+    clocks = _clocks(ticket)
+    _fulfil(clocks.get(Metric.FIRST_RESPONSE), now)
+    _fulfil(clocks.get(Metric.NEXT_RESPONSE), now)
+    if ticket.is_open:
+        _start(
+            ticket, Metric.PERIODIC_UPDATE, policy=_policy(ticket), existing=clocks.get(Metric.PERIODIC_UPDATE), now=now
+        )
+    refresh_ticket_due(ticket)
+
+
+def sla_customer_reply(*, ticket: Ticket, now: datetime) -> None:
+    clocks = _clocks(ticket)
+    first = clocks.get(Metric.FIRST_RESPONSE)
+    if first is not None and first.state in ACTIVE_STATES:
+        return  # the first response clock already covers this wait
+    following = clocks.get(Metric.NEXT_RESPONSE)
+    if following is not None and following.state in ACTIVE_STATES:
+        return  # still waiting for the answer to an earlier message
+    _start(ticket, Metric.NEXT_RESPONSE, policy=_policy(ticket), existing=following, now=now)
+    refresh_ticket_due(ticket)
+
+
+def sla_status_changed(*, ticket: Ticket, previous: str, now: datetime) -> None:
+    clocks = _clocks(ticket)
+    status = ticket.status
+    if status == Ticket.Status.SOLVED:
+        _fulfil(clocks.get(Metric.RESOLUTION), now)
+        for metric in (Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.PERIODIC_UPDATE):
+            _fulfil(clocks.get(metric), now, State.STOPPED)
+    elif status == Ticket.Status.CLOSED:
+        for clock in clocks.values():
+            _fulfil(clock, now, State.STOPPED)
+    else:
+        if previous == Ticket.Status.SOLVED:
+            _reopen_resolution(ticket, clocks.get(Metric.RESOLUTION), now)
+        for clock in clocks.values():
+            if clock.policy is None or clock.state not in ACTIVE_STATES:
+                continue
+            if clock.policy.pauses(clock.metric, status):
+                _pause(clock, now)
+            else:
+                _resume(clock, now)
+    refresh_ticket_due(ticket)
+
+
+def _reopen_resolution(ticket: Ticket, clock: SlaClock | None, now: datetime) -> None:
+    """A reopened ticket is not solved after all: its resolution clock runs on from where it stopped."""
+    if clock is None or clock.state != State.FULFILLED:
+        return
+    clock.state, clock.fulfilled_at, clock.segment_started_at = State.RUNNING, None, now
+    _save(clock, schedule_of(clock.calendar))
+
+
+def sla_ticket_changed(*, ticket: Ticket, now: datetime) -> None:
+    """Priority, category, team or complaint flag changed: the policy or targets may differ."""
+    recompute_ticket_clocks(ticket=ticket, now=now)
+
+
+def recompute_ticket_clocks(*, ticket: Ticket, now: datetime, policies: list[SlaPolicy] | None = None) -> int:
+    """Re-apply the matching policy's current targets to the ticket's active clocks, keeping the
+    working time they have already run."""
+    policy = policy_for_ticket(ticket, policies)
+    changed = 0
+    for clock in SlaClock.objects.filter(ticket=ticket, state__in=ACTIVE_STATES).select_related("calendar"):
+        seconds = target_seconds(policy, priority=ticket.priority, metric=clock.metric) if policy else None
+        if seconds is None:
+            _fulfil(clock, now, State.STOPPED)
+            changed += 1
+            continue
+        schedule = schedule_of(clock.calendar)
+        if clock.state == State.RUNNING:
+            # Bank the time run so far under the old calendar before switching.
+            clock.elapsed_seconds = elapsed_seconds(clock, schedule, now)
+            clock.segment_started_at = now
+        clock.policy, clock.calendar = policy, policy.calendar
+        clock.target_seconds = seconds
+        _save(clock, schedule_of(policy.calendar))
+        changed += 1
+    refresh_ticket_due(ticket)
+    return changed
+
+
+def tickets_with_active_clocks(policy_ids: Iterable[int] | None = None) -> QuerySet[Ticket]:
+    clocks = SlaClock.objects.filter(state__in=ACTIVE_STATES)
+    if policy_ids is not None:
+        clocks = clocks.filter(policy_id__in=list(policy_ids))
+    return Ticket.objects.filter(pk__in=clocks.values("ticket_id")).select_related("requester__customer_profile")
+
+
+@transaction.atomic
+def recompute_batch(*, ticket_ids: list[int], now: datetime) -> int:
+    policies = active_policies()
+    count = 0
+    for ticket in (
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(pk__in=ticket_ids)
+        .select_related("requester__customer_profile")
+    ):
+        count += recompute_ticket_clocks(ticket=ticket, now=now, policies=policies)
+    return count

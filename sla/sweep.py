@@ -1,0 +1,417 @@
+"""The sweep: take due clocks in batches, fire their ladder steps exactly once, set the next check.
+
+Per batch the work is set-based: one locking read, one INSERT … ON CONFLICT DO NOTHING
+RETURNING for the firings (the unique row per clock, step and cycle is what makes a step fire
+once whatever the number of workers or retries), and bulk writes for events, notes, ticket
+changes and outbox rows. Its cost follows the number of due clocks, not of tickets.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+
+from accounts.models import User
+from accounts.roles import ROLE_GROUPS, Role
+from notifications.models import OutboxMessage
+from notifications.services import relay_many
+from tickets.models import PRIORITY_RANK, Message, Priority, Ticket, TicketEvent
+from tickets.routing import raise_priority
+
+from .models import BusinessCalendar, EscalationFiring, EscalationStep, SlaClock
+from .services import elapsed_seconds, ladder_steps, schedule_clock
+from .working_time import Schedule
+
+logger = logging.getLogger(__name__)
+Kind = TicketEvent.Kind
+FIRING_CHUNK = 500
+
+
+@dataclass
+class SweepResult:
+    clocks: int = 0
+    steps_fired: int = 0
+    breaches: int = 0
+    emails: int = 0
+    webhooks: int = 0
+    batches: int = 0
+    fired_by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def as_dict(self) -> dict:
+        return {
+            "clocks": self.clocks,
+            "steps_fired": self.steps_fired,
+            "breaches": self.breaches,
+            "emails": self.emails,
+            "webhooks": self.webhooks,
+            "batches": self.batches,
+        }
+
+
+class _Context:
+    """What a sweep caches across batches: calendars, ladders, the leads-and-admins list."""
+
+    def __init__(self) -> None:
+        self.schedules: dict[int | None, Schedule] = {None: Schedule()}
+        self.steps: dict = {}
+        self._leads: list[User] | None = None
+        self.skipped: set[int] = set()
+
+    def schedule(self, calendar_id: int | None) -> Schedule:
+        if calendar_id not in self.schedules:
+            calendar = BusinessCalendar.objects.prefetch_related("intervals", "holidays").filter(pk=calendar_id).first()
+            self.schedules[calendar_id] = Schedule.from_calendar(calendar)
+        return self.schedules[calendar_id]
+
+    def leads_and_admins(self) -> list[User]:
+        if self._leads is None:
+            self._leads = list(
+                User.objects.filter(is_active=True)
+                .filter(Q(is_superuser=True) | Q(groups__name__in=[ROLE_GROUPS[Role.LEAD], ROLE_GROUPS[Role.ADMIN]]))
+                .distinct()
+            )
+        return self._leads
+
+
+def _lock_due_batch(now: datetime, batch_size: int, skipped: set[int]) -> list[SlaClock]:
+    query = SlaClock.objects.filter(next_check_at__lte=now).order_by("next_check_at")
+    if skipped:
+        query = query.exclude(pk__in=skipped)
+    if connection.features.has_select_for_update_skip_locked:
+        query = query.select_for_update(skip_locked=True, of=("self",))
+    return list(query[:batch_size])
+
+
+def _insert_firings(rows: list[tuple[int, int, int]], now: datetime) -> set[tuple[int, int]]:
+    """Insert (clock, step, cycle) rows; return the (clock, step) pairs this call inserted."""
+    inserted: set[tuple[int, int]] = set()
+    table = EscalationFiring._meta.db_table
+    with connection.cursor() as cursor:
+        for offset in range(0, len(rows), FIRING_CHUNK):
+            chunk = rows[offset : offset + FIRING_CHUNK]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            params = [value for clock_id, step_id, cycle in chunk for value in (clock_id, step_id, cycle, now)]
+            cursor.execute(
+                f"INSERT INTO {table} (clock_id, step_id, cycle, fired_at) VALUES {values} "
+                "ON CONFLICT (clock_id, step_id, cycle) DO NOTHING RETURNING clock_id, step_id",
+                params,
+            )
+            inserted.update((row[0], row[1]) for row in cursor.fetchall())
+    return inserted
+
+
+def _mark_breached(clock_ids: list[int], now: datetime) -> set[int]:
+    """Conditional update: only the sweep that flips breached_at from empty records the breach."""
+    if not clock_ids:
+        return set()
+    table = SlaClock._meta.db_table
+    marked: set[int] = set()
+    with connection.cursor() as cursor:
+        for offset in range(0, len(clock_ids), FIRING_CHUNK):
+            chunk = clock_ids[offset : offset + FIRING_CHUNK]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET breached_at = %s "
+                f"WHERE id IN ({placeholders}) AND breached_at IS NULL RETURNING id",
+                [now, *chunk],
+            )
+            marked.update(row[0] for row in cursor.fetchall())
+    return marked
+
+
+def _email_row(
+    *, to: User, ticket: Ticket, clock: SlaClock, step: EscalationStep | None, kind: str, now: datetime
+) -> OutboxMessage | None:
+    if not to.email:
+        return None
+    percent = step.percent if step else 100
+    return OutboxMessage(
+        kind=OutboxMessage.Kind.EMAIL,
+        recipient=to.email,
+        subject=f"[{ticket.reference}] SLA {percent}% · {clock.metric}",
+        payload={
+            # Rendered by the worker at delivery: thousands of alerts must not slow the sweep.
+            "template": "sla_escalation",
+            "language": "en",
+            "context": {
+                "reference": ticket.reference,
+                "subject": ticket.subject,
+                "metric": clock.metric,
+                "percent": percent,
+                "kind": kind,
+                "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                "priority": ticket.priority,
+                "team": ticket.team.name,
+                "recipient_name": to.first_name or to.username,
+                "ticket_url": f"{settings.SITE_URL}/desk/tickets/{ticket.reference}/",
+            },
+        },
+        purpose=f"sla_{kind}",
+        ticket_reference=ticket.reference,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
+def _webhook_row(*, step: EscalationStep, ticket: Ticket, clock: SlaClock, kind: str, now: datetime) -> OutboxMessage:
+    return OutboxMessage(
+        kind=OutboxMessage.Kind.WEBHOOK,
+        recipient=step.webhook_url,
+        subject=f"{kind} {ticket.reference}",
+        payload={
+            "step_id": step.pk,
+            "body": {
+                "event": kind,
+                "ticket": {
+                    "reference": ticket.reference,
+                    "priority": ticket.priority,
+                    "status": ticket.status,
+                    "team": ticket.team.code,
+                    "category": ticket.category.code,
+                },
+                "sla": {
+                    "metric": clock.metric,
+                    "percent": step.percent,
+                    "cycle": clock.cycle,
+                    "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                },
+                "at": now.isoformat(),
+            },
+        },
+        purpose=f"sla_{kind}",
+        ticket_reference=ticket.reference,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
+def _recipients(
+    step: EscalationStep, ticket: Ticket, members: dict[int, list[User]], context: _Context
+) -> dict[int, User]:
+    people: dict[int, User] = {}
+
+    def add(users):
+        for user in users:
+            if user is not None and user.is_active:
+                people[user.pk] = user
+
+    if step.notify_assignee:
+        add([ticket.assignee] if ticket.assignee else members.get(ticket.team_id, []))
+    if step.notify_team:
+        add(members.get(ticket.team_id, []))
+    if step.notify_team_lead:
+        add([ticket.team.lead])
+    if step.notify_leads_and_admins:
+        add(context.leads_and_admins())
+    add(step.notify_users.all())
+    return people
+
+
+def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: SweepResult) -> int:
+    clocks = _lock_due_batch(now, batch_size, context.skipped)
+    if not clocks:
+        return 0
+    taken = len(clocks)
+    ticket_query = Ticket.objects.filter(pk__in={c.ticket_id for c in clocks}).select_related(
+        "team", "team__lead", "assignee", "category"
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        # Ticket services lock the ticket, then its clocks; the sweep locks clocks, then tickets.
+        # Skipping tickets a request holds (instead of waiting) rules out a deadlock: those
+        # clocks stay due and the next sweep takes them.
+        ticket_query = ticket_query.select_for_update(skip_locked=True, no_key=True, of=("self",))
+    tickets = {t.pk: t for t in ticket_query}
+    context.skipped.update(c.pk for c in clocks if c.ticket_id not in tickets)
+    clocks = [c for c in clocks if c.ticket_id in tickets]
+    fired_before: dict[int, set[int]] = defaultdict(set)
+    for clock_id, step_id, cycle in EscalationFiring.objects.filter(clock__in=clocks).values_list(
+        "clock_id", "step_id", "cycle"
+    ):
+        fired_before[(clock_id, cycle)].add(step_id)
+
+    wanted: list[tuple[int, int, int]] = []
+    crossing: list[int] = []
+    steps_by_id: dict[int, EscalationStep] = {}
+    for clock in clocks:
+        schedule = context.schedule(clock.calendar_id)
+        elapsed = elapsed_seconds(clock, schedule, now)
+        # A microsecond of float error must not delay a step by a whole sweep.
+        reached = elapsed / clock.target_seconds * 100 + 1e-9
+        done = fired_before[(clock.pk, clock.cycle)]
+        for step in ladder_steps(clock.policy_id, clock.metric, context.steps):
+            steps_by_id[step.pk] = step
+            if step.percent <= reached and step.pk not in done:
+                wanted.append((clock.pk, step.pk, clock.cycle))
+        if clock.breached_at is None and reached >= 100:
+            crossing.append(clock.pk)
+
+    fired = _insert_firings(wanted, now) if wanted else set()
+    breached = _mark_breached(crossing, now)
+
+    team_ids = {tickets[c.ticket_id].team_id for c in clocks}
+    members: dict[int, list[User]] = defaultdict(list)
+    from tickets.models import Team
+
+    for membership in Team.members.through.objects.filter(team_id__in=team_ids).select_related("user"):
+        members[membership.team_id].append(membership.user)
+
+    events: list[TicketEvent] = []
+    outbox: list[OutboxMessage] = []
+    notes: list[Message] = []
+    changed_tickets: dict[int, set[str]] = defaultdict(set)
+    fired_by_clock: dict[int, list[EscalationStep]] = defaultdict(list)
+    for clock_id, step_id in sorted(fired, key=lambda pair: (pair[0], steps_by_id[pair[1]].percent)):
+        fired_by_clock[clock_id].append(steps_by_id[step_id])
+
+    for clock in clocks:
+        ticket = tickets[clock.ticket_id]
+        if clock.pk in breached:
+            clock.breached_at = now
+            result.breaches += 1
+            if clock.metric not in ticket.breached_metrics:
+                ticket.breached_metrics = [*ticket.breached_metrics, clock.metric]
+            ticket.sla_breached = True
+            changed_tickets[ticket.pk] |= {"sla_breached", "breached_metrics"}
+            if not any(step.percent == 100 for step in fired_by_clock[clock.pk]):
+                events.append(
+                    TicketEvent(
+                        ticket=ticket,
+                        kind=Kind.SLA_BREACHED,
+                        at=now,
+                        data={
+                            "metric": clock.metric,
+                            "cycle": clock.cycle,
+                            "percent": 100,
+                            "due_at": _iso(clock.due_at),
+                        },
+                    )
+                )
+        for step in fired_by_clock[clock.pk]:
+            kind = step.event_kind
+            result.steps_fired += 1
+            result.fired_by_kind[kind] += 1
+            actions = []
+            for person in _recipients(step, ticket, members, context).values():
+                row = _email_row(to=person, ticket=ticket, clock=clock, step=step, kind=kind, now=now)
+                if row:
+                    outbox.append(row)
+                    actions.append(f"notify:{person.username}")
+            if step.raise_priority and ticket.priority != Priority.URGENT:
+                previous = ticket.priority
+                ticket.priority = raise_priority(ticket.priority)
+                ticket.priority_rank = PRIORITY_RANK[Priority(ticket.priority)]
+                changed_tickets[ticket.pk] |= {"priority", "priority_rank"}
+                events.append(
+                    _event(
+                        ticket,
+                        Kind.PRIORITY_CHANGED,
+                        now,
+                        **{"from": previous, "to": ticket.priority, "reason": "escalation"},
+                    )
+                )
+            if step.move_to_team_id and step.move_to_team_id != ticket.team_id:
+                previous_team = ticket.team.code
+                ticket.team = step.move_to_team
+                changed_tickets[ticket.pk].add("team")
+                if ticket.assignee_id and ticket.assignee_id not in {u.pk for u in members.get(ticket.team_id, [])}:
+                    ticket.assignee = None
+                    changed_tickets[ticket.pk].add("assignee")
+                events.append(
+                    _event(
+                        ticket,
+                        Kind.TEAM_CHANGED,
+                        now,
+                        **{"from": previous_team, "to": step.move_to_team.code, "reason": "escalation"},
+                    )
+                )
+            if step.unassign and ticket.assignee_id:
+                previous_assignee = ticket.assignee_id
+                ticket.assignee = None
+                changed_tickets[ticket.pk].add("assignee")
+                events.append(_event(ticket, Kind.UNASSIGNED, now, previous=previous_assignee, reason="escalation"))
+            if step.internal_note:
+                notes.append(
+                    Message(
+                        ticket=ticket, author=None, kind=Message.Kind.INTERNAL, body=step.internal_note, created_at=now
+                    )
+                )
+                actions.append("internal_note")
+            if step.webhook_url:
+                outbox.append(_webhook_row(step=step, ticket=ticket, clock=clock, kind=kind, now=now))
+                result.webhooks += 1
+                actions.append("webhook")
+            events.append(
+                _event(
+                    ticket,
+                    kind,
+                    now,
+                    metric=clock.metric,
+                    percent=step.percent,
+                    cycle=clock.cycle,
+                    step_id=step.pk,
+                    due_at=_iso(clock.due_at),
+                    actions=actions,
+                )
+            )
+
+    if changed_tickets:
+        by_fields: dict[frozenset, list[Ticket]] = defaultdict(list)
+        for ticket_id, fields in changed_tickets.items():
+            by_fields[frozenset(fields)].append(tickets[ticket_id])
+        for fields, rows in by_fields.items():
+            for row in rows:
+                row.updated_at = now
+            Ticket.objects.bulk_update(rows, [*sorted(fields), "updated_at"], batch_size=500)
+    if notes:
+        Message.objects.bulk_create(notes, batch_size=1000)
+        events.extend(
+            _event(note.ticket, Kind.MESSAGE_ADDED, now, message_id=note.pk, internal=True, by="system")
+            for note in notes
+        )
+    if events:
+        TicketEvent.objects.bulk_create(events, batch_size=1000)
+    if outbox:
+        OutboxMessage.objects.bulk_create(outbox, batch_size=1000)
+        result.emails += sum(1 for row in outbox if row.kind == OutboxMessage.Kind.EMAIL)
+        ids = [row.pk for row in outbox]
+        transaction.on_commit(lambda: relay_many(ids))
+
+    for clock in clocks:
+        done = fired_before[(clock.pk, clock.cycle)] | {step.pk for step in fired_by_clock[clock.pk]}
+        schedule_clock(
+            clock, schedule=context.schedule(clock.calendar_id), fired_step_ids=done, steps_cache=context.steps
+        )
+        if clock.next_check_at is not None and clock.next_check_at <= now:
+            # Rounding can leave a step a hair in the future; never spin on the same clock.
+            clock.next_check_at = now + timedelta(seconds=1)
+    SlaClock.objects.bulk_update(clocks, ["next_check_at", "breached_at"], batch_size=1000)
+    result.clocks += len(clocks)
+    return taken
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _event(ticket: Ticket, kind: str, now: datetime, **data) -> TicketEvent:
+    return TicketEvent(ticket=ticket, actor=None, kind=kind, at=now, data=data)
+
+
+def sla_sweep(*, now: datetime, batch_size: int = 500, max_batches: int | None = None) -> SweepResult:
+    """Fire every due step. Each batch is its own transaction, so a long sweep never holds locks
+    on more than one batch and a crash loses at most one batch's uncommitted work (redone next time)."""
+    result = SweepResult()
+    context = _Context()
+    while max_batches is None or result.batches < max_batches:
+        with transaction.atomic():
+            taken = _sweep_batch(now, batch_size, context, result)
+        if not taken:
+            break
+        result.batches += 1
+        if taken < batch_size:
+            break
+    return result

@@ -1,0 +1,22 @@
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from .recompute import recompute_for_policies
+from .reminders import customer_reminders_run
+from .sweep import sla_sweep
+
+
+@shared_task(name="sla.sweep", acks_late=True, time_limit=300, soft_time_limit=280, ignore_result=True)
+def sla_sweep_task() -> dict:
+    return sla_sweep(now=timezone.now(), batch_size=settings.SLA_SWEEP_BATCH_SIZE).as_dict()
+
+
+@shared_task(name="sla.customer_reminders", acks_late=True, time_limit=300, ignore_result=True)
+def customer_reminders_task() -> dict:
+    return customer_reminders_run(now=timezone.now()).as_dict()
+
+
+@shared_task(name="sla.recompute", acks_late=True, time_limit=1800, ignore_result=True)
+def recompute_task(policy_ids: list[int] | None = None) -> int:
+    return recompute_for_policies(policy_ids=policy_ids, now=timezone.now())
