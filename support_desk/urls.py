@@ -7,6 +7,7 @@ from ops import views as ops_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("tickets.api.urls")),
+    path("api/v1/", include("sla.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -218,6 +218,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "PriorityEnum": "tickets.models.Priority",
+        "ChannelEnum": "tickets.models.Ticket.Channel",
+        "MetricEnum": "sla.models.Metric",
+        "TierEnum": "accounts.models.CustomerProfile.Tier",
         # A ticket's waiting side and a person's role share one set of values.
         "PartyEnum": [("agent", "agent"), ("customer", "customer")],
     },

@@ -16,9 +16,10 @@ class Command(BaseCommand):
         started = timezone.now()
         result = sla_sweep(now=started, batch_size=batch_size)
         seconds = (timezone.now() - started).total_seconds()
+        kinds = {str(kind): count for kind, count in result.fired_by_kind.items()}
         self.stdout.write(
             f"SLA sweep: {result.clocks} due clocks in {result.batches} batches, {result.steps_fired} steps fired "
-            f"({dict(result.fired_by_kind)}), {result.breaches} breaches, {result.emails} e-mails and "
+            f"({kinds}), {result.breaches} breaches, {result.emails} e-mails and "
             f"{result.webhooks} webhooks queued, {seconds:.3f} s"
         )
         if not no_reminders:

@@ -1,0 +1,158 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    BusinessCalendar,
+    CustomerReminder,
+    EscalationFiring,
+    EscalationRule,
+    EscalationStep,
+    Holiday,
+    SlaClock,
+    SlaPolicy,
+    SlaTarget,
+    WorkingInterval,
+)
+from .recompute import schedule_recompute
+
+
+class WorkingIntervalInline(admin.TabularInline):
+    model = WorkingInterval
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+class RecomputeOnSaveMixin:
+    """Edits change running clocks' due times; a worker recomputes them after the save."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        schedule_recompute(self.affected_policy_ids(form.instance))
+        messages.info(request, _("Running SLA clocks will be recomputed in the background."))
+
+    def affected_policy_ids(self, obj) -> list[int] | None:
+        return None
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(RecomputeOnSaveMixin, admin.ModelAdmin):
+    list_display = ["name", "time_zone", "is_24x7", "updated_at"]
+    list_filter = ["is_24x7"]
+    search_fields = ["name"]
+    inlines = [WorkingIntervalInline, HolidayInline]
+
+    def affected_policy_ids(self, obj) -> list[int]:
+        return list(obj.policies.values_list("pk", flat=True))
+
+
+class TargetFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            key = (form.cleaned_data.get("metric"), form.cleaned_data.get("priority"))
+            if key in seen:
+                raise ValidationError(_("Each metric and priority may have one target only."))
+            seen.add(key)
+
+
+class SlaTargetInline(admin.TabularInline):
+    model = SlaTarget
+    formset = TargetFormSet
+    extra = 0
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(RecomputeOnSaveMixin, admin.ModelAdmin):
+    list_display = ["name", "position", "is_active", "calendar", "priorities", "tiers", "is_complaint"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active", "calendar"]
+    search_fields = ["name"]
+    filter_horizontal = ["categories"]
+    inlines = [SlaTargetInline]
+
+    def affected_policy_ids(self, obj) -> None:
+        # Conditions may now match other tickets: every running clock is re-evaluated.
+        return None
+
+
+class StepFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        percents = [
+            form.cleaned_data["percent"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("percent")
+        ]
+        if len(percents) != len(set(percents)):
+            raise ValidationError(_("Each step needs its own percentage."))
+
+
+class EscalationStepInline(admin.StackedInline):
+    model = EscalationStep
+    formset = StepFormSet
+    extra = 0
+    filter_horizontal = ["notify_users"]
+    ordering = ["percent"]
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(RecomputeOnSaveMixin, admin.ModelAdmin):
+    list_display = ["policy", "metric", "is_active", "step_list"]
+    list_filter = ["metric", "is_active", "policy"]
+    inlines = [EscalationStepInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("policy").prefetch_related("steps")
+
+    @admin.display(description=_("steps"))
+    def step_list(self, rule: EscalationRule) -> str:
+        return ", ".join(f"{step.percent}%" for step in rule.steps.all())
+
+    def affected_policy_ids(self, obj) -> list[int]:
+        return [obj.policy_id]
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "metric", "state", "due_at", "breached_at", "fulfilled_at", "next_check_at"]
+    list_filter = ["metric", "state", ("breached_at", admin.EmptyFieldListFilter)]
+    search_fields = ["ticket__reference"]
+    list_select_related = ["ticket"]
+    readonly_fields = [f.name for f in SlaClock._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(EscalationFiring)
+class EscalationFiringAdmin(admin.ModelAdmin):
+    list_display = ["clock", "step", "cycle", "fired_at"]
+    search_fields = ["clock__ticket__reference"]
+    list_select_related = ["clock", "step", "step__rule", "step__rule__policy"]
+    readonly_fields = ["clock", "step", "cycle", "fired_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CustomerReminder)
+class CustomerReminderAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "hours", "since", "sent_at"]
+    list_filter = ["kind"]
+    search_fields = ["ticket__reference"]
+    readonly_fields = ["ticket", "kind", "hours", "since", "sent_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

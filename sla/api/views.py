@@ -1,0 +1,132 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.roles import sees_every_team
+
+from .. import config, reports
+from ..models import BusinessCalendar, EscalationRule, SlaPolicy
+from .serializers import CalendarSerializer, EscalationRuleSerializer, PolicySerializer, ReportQuerySerializer
+
+E400 = OpenApiResponse(description="Invalid input; the body names each field's errors.")
+E401 = OpenApiResponse(description="Not authenticated.")
+E403 = OpenApiResponse(description="Only leads and admins configure SLAs.")
+E404 = OpenApiResponse(description="No such object.")
+E409 = OpenApiResponse(description="Still in use (e.g. a calendar that policies use).")
+
+
+class IsLeadOrAdmin(BasePermission):
+    message = "Only team leads and admins can do this."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and sees_every_team(request.user))
+
+
+def _crud_schema(serializer):
+    return extend_schema_view(
+        list=extend_schema(responses={200: serializer(many=True), 401: E401, 403: E403}),
+        retrieve=extend_schema(responses={200: serializer, 401: E401, 403: E403, 404: E404}),
+        create=extend_schema(responses={201: serializer, 400: E400, 401: E401, 403: E403}),
+        update=extend_schema(responses={200: serializer, 400: E400, 401: E401, 403: E403, 404: E404}),
+        partial_update=extend_schema(responses={200: serializer, 400: E400, 401: E401, 403: E403, 404: E404}),
+        destroy=extend_schema(responses={204: None, 401: E401, 403: E403, 404: E404, 409: E409}),
+    )
+
+
+class ConfigViewSet(viewsets.ModelViewSet):
+    """CRUD whose writes go through the sla.config services (validated, logged, recomputed)."""
+
+    permission_classes = [IsLeadOrAdmin]
+    nested: tuple[str, ...] = ()
+
+    def _save(self, serializer, instance):
+        raise NotImplementedError
+
+    def _write(self, request, instance, *, partial: bool, code: int) -> Response:
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        saved = self._save(serializer.validated_data, instance)
+        return Response(self.get_serializer(self.get_queryset().get(pk=saved.pk)).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        return self._write(request, None, partial=False, code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        return self._write(request, self.get_object(), partial=partial, code=status.HTTP_200_OK)
+
+    def destroy(self, request, *args, **kwargs):
+        config.config_delete(actor=request.user, instance=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _split(self, data: dict) -> tuple[dict, dict]:
+        data = dict(data)
+        nested = {name: data.pop(name, None) for name in self.nested}
+        return data, nested
+
+
+@_crud_schema(CalendarSerializer)
+class CalendarViewSet(ConfigViewSet):
+    serializer_class = CalendarSerializer
+    nested = ("intervals", "holidays")
+
+    def get_queryset(self):
+        return BusinessCalendar.objects.prefetch_related("intervals", "holidays").order_by("name")
+
+    def _save(self, data, instance):
+        fields, nested = self._split(data)
+        return config.calendar_save(actor=self.request.user, instance=instance, fields=fields, **nested)
+
+
+@_crud_schema(PolicySerializer)
+class PolicyViewSet(ConfigViewSet):
+    serializer_class = PolicySerializer
+    nested = ("categories", "targets")
+
+    def get_queryset(self):
+        return SlaPolicy.objects.prefetch_related("categories", "targets").order_by("position", "id")
+
+    def _save(self, data, instance):
+        fields, nested = self._split(data)
+        return config.policy_save(actor=self.request.user, instance=instance, fields=fields, **nested)
+
+
+@_crud_schema(EscalationRuleSerializer)
+class EscalationRuleViewSet(ConfigViewSet):
+    serializer_class = EscalationRuleSerializer
+    nested = ("steps",)
+
+    def get_queryset(self):
+        return EscalationRule.objects.prefetch_related("steps", "steps__notify_users", "steps__move_to_team").order_by(
+            "policy_id", "metric"
+        )
+
+    def _save(self, data, instance):
+        fields, nested = self._split(data)
+        return config.rule_save(actor=self.request.user, instance=instance, fields=fields, **nested)
+
+
+class SlaReportView(APIView):
+    """SLA compliance for a period: per metric, first response and resolution percentiles,
+    breaches by team and category. Defaults to the last 30 days."""
+
+    permission_classes = [IsLeadOrAdmin]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", str, description="ISO 8601 start (default: 30 days ago)"),
+            OpenApiParameter("until", str, description="ISO 8601 end (default: now)"),
+        ],
+        responses={200: OpenApiResponse(description="The report."), 400: E400, 401: E401, 403: E403},
+    )
+    def get(self, request):
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        until = query.validated_data.get("until") or timezone.now()
+        since = query.validated_data.get("since") or until - timedelta(days=30)
+        return Response(reports.sla_report(since=since, until=until))

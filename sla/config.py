@@ -1,0 +1,116 @@
+"""Writes to SLA configuration from the REST API: validated, logged, and followed by a
+recompute of running clocks."""
+
+from typing import Any
+
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from accounts.models import User
+
+from .models import BusinessCalendar, EscalationRule, EscalationStep, Holiday, SlaPolicy, SlaTarget, WorkingInterval
+from .recompute import schedule_recompute
+
+
+def _log(actor: User, obj: models.Model, flag: int, message: str) -> None:
+    # The admin's own audit log, so API and admin changes read as one history.
+    LogEntry.objects.create(
+        user=actor,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action_flag=flag,
+        change_message=message,
+    )
+
+
+def _assign(instance: models.Model, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def calendar_save(
+    *,
+    actor: User,
+    instance: BusinessCalendar | None,
+    fields: dict[str, Any],
+    intervals: list[dict] | None,
+    holidays: list[dict] | None,
+) -> BusinessCalendar:
+    calendar = instance or BusinessCalendar()
+    _assign(calendar, fields)
+    calendar.full_clean()
+    calendar.save()
+    if intervals is not None:
+        calendar.intervals.all().delete()
+        WorkingInterval.objects.bulk_create(WorkingInterval(calendar=calendar, **row) for row in intervals)
+    if holidays is not None:
+        calendar.holidays.all().delete()
+        Holiday.objects.bulk_create(Holiday(calendar=calendar, **row) for row in holidays)
+    _log(actor, calendar, CHANGE if instance else ADDITION, "Saved through the API")
+    if instance is not None:
+        schedule_recompute(list(calendar.policies.values_list("pk", flat=True)))
+    return calendar
+
+
+@transaction.atomic
+def policy_save(
+    *,
+    actor: User,
+    instance: SlaPolicy | None,
+    fields: dict[str, Any],
+    categories: list | None,
+    targets: list[dict] | None,
+) -> SlaPolicy:
+    policy = instance or SlaPolicy()
+    _assign(policy, fields)
+    policy.full_clean()
+    policy.save()
+    if categories is not None:
+        policy.categories.set(categories)
+    if targets is not None:
+        policy.targets.all().delete()
+        SlaTarget.objects.bulk_create(SlaTarget(policy=policy, **row) for row in targets)
+    _log(actor, policy, CHANGE if instance else ADDITION, "Saved through the API")
+    # Conditions decide which tickets a policy governs: re-evaluate every running clock.
+    schedule_recompute(None)
+    return policy
+
+
+@transaction.atomic
+def rule_save(
+    *, actor: User, instance: EscalationRule | None, fields: dict[str, Any], steps: list[dict] | None
+) -> EscalationRule:
+    rule = instance or EscalationRule()
+    _assign(rule, fields)
+    rule.full_clean()
+    rule.save()
+    if steps is not None:
+        # Steps are matched by percentage and updated in place: a step that already fired for a
+        # clock keeps its firing row, so editing a ladder never fires it twice.
+        existing = {step.percent: step for step in rule.steps.all()}
+        wanted = {row["percent"] for row in steps}
+        rule.steps.exclude(percent__in=wanted).delete()
+        for row in steps:
+            row = dict(row)
+            users = row.pop("notify_users", [])
+            step = existing.get(row["percent"]) or EscalationStep(rule=rule)
+            _assign(step, row)
+            step.full_clean(exclude=["rule"])
+            step.save()
+            step.notify_users.set(users)
+    _log(actor, rule, CHANGE if instance else ADDITION, "Saved through the API")
+    schedule_recompute([rule.policy_id])
+    return rule
+
+
+@transaction.atomic
+def config_delete(*, actor: User, instance: models.Model) -> None:
+    _log(actor, instance, DELETION, "Deleted through the API")
+    policy_ids = None
+    if isinstance(instance, EscalationRule):
+        policy_ids = [instance.policy_id]
+    instance.delete()
+    schedule_recompute(policy_ids)
