@@ -78,7 +78,14 @@ def ladder_steps(policy_id: int | None, metric: str, cache: dict | None = None) 
         return cache[key]
     rule = (
         EscalationRule.objects.filter(policy_id=policy_id, metric=metric, is_active=True)
-        .prefetch_related(Prefetch("steps", queryset=EscalationStep.objects.order_by("percent")))
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=EscalationStep.objects.select_related("move_to_team")
+                .prefetch_related("notify_users")
+                .order_by("percent"),
+            )
+        )
         .first()
     )
     steps = list(rule.steps.all()) if rule else []

@@ -102,3 +102,11 @@ def admin_user(db):
 @pytest.fixture
 def ticket(customer, category):
     return TicketFactory(requester=customer, category=category)
+
+
+@pytest.fixture
+def sla_policy(db):
+    """The default 24x7 policy (first response normal 4 h, resolution normal 72 h, ladder 75/100/200%)."""
+    from sla.defaults import ensure_default_policy
+
+    return ensure_default_policy()

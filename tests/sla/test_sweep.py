@@ -1,0 +1,254 @@
+import json
+import threading
+from datetime import timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from notifications import services as outbox
+from notifications.models import OutboxMessage
+from sla.models import EscalationFiring, EscalationRule, EscalationStep, Metric, SlaClock
+from sla.sweep import sla_sweep
+from sla.tasks import sla_sweep_task
+from tests.factories import AgentFactory, CustomerFactory
+from tickets import services
+from tickets.models import Message, Ticket, TicketEvent
+
+Kind = TicketEvent.Kind
+FIRST_RESPONSE_NORMAL = timedelta(hours=4)
+
+
+def new_ticket(category, now, requester=None):
+    return services.ticket_create(
+        requester=requester or CustomerFactory(),
+        category=category,
+        subject="Withdrawal stuck",
+        body="Please help",
+        fields=services.TicketFields(asset="USDT", amount=Decimal("10")),
+        now=now,
+    )
+
+
+@pytest.fixture
+def ticket_with_sla(category, sla_policy, now, payments, lead):
+    payments.lead = lead
+    payments.save()
+    return new_ticket(category, now)
+
+
+def kinds(ticket):
+    return list(ticket.events.values_list("kind", flat=True))
+
+
+def emails_to(user):
+    return OutboxMessage.objects.filter(recipient=user.email)
+
+
+def test_nothing_fires_before_the_first_step(ticket_with_sla, now):
+    result = sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 0.7)
+    assert (result.clocks, result.steps_fired) == (0, 0)
+
+
+def test_warning_step_notifies_the_team_when_unassigned(ticket_with_sla, agent, other_agent, now):
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 0.75)
+    assert Kind.SLA_WARNING in kinds(ticket_with_sla)
+    assert emails_to(agent).count() == 1
+    assert emails_to(other_agent).count() == 1
+
+
+def test_warning_step_notifies_only_the_assignee_when_assigned(ticket_with_sla, agent, other_agent, now):
+    services.ticket_claim(ticket=ticket_with_sla, agent=agent, now=now)
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 0.8)
+    assert (emails_to(agent).count(), emails_to(other_agent).count()) == (1, 0)
+
+
+def test_breach_sets_flags_raises_priority_and_tells_the_lead(ticket_with_sla, lead, now):
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
+    ticket_with_sla.refresh_from_db()
+    assert ticket_with_sla.sla_breached is True
+    assert ticket_with_sla.breached_metrics == [Metric.FIRST_RESPONSE]
+    assert ticket_with_sla.priority == "high"
+    assert Kind.SLA_BREACHED in kinds(ticket_with_sla)
+    assert emails_to(lead).filter(purpose="sla_sla_breached").exists()
+
+
+def test_late_sweep_fires_every_passed_step_once_in_order(ticket_with_sla, now):
+    result = sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 2.5)
+    sla_kinds = [k for k in kinds(ticket_with_sla) if k.startswith("sla") or k == Kind.ESCALATED]
+    assert sla_kinds == [Kind.SLA_WARNING, Kind.SLA_BREACHED, Kind.ESCALATED]
+    assert result.steps_fired == 3
+
+
+def test_a_second_sweep_fires_nothing_again(ticket_with_sla, now):
+    later = now + FIRST_RESPONSE_NORMAL * 1.1
+    first = sla_sweep(now=later)
+    second = sla_sweep(now=later)
+    assert (first.steps_fired, second.steps_fired) == (2, 0)
+
+
+def test_a_sweep_task_delivered_twice_fires_each_step_once(ticket_with_sla, now):
+    later = now + FIRST_RESPONSE_NORMAL * 1.1
+    SlaClock.objects.filter(ticket=ticket_with_sla).update(next_check_at=now)  # due for both runs
+    with mock.patch("sla.tasks.timezone.now", return_value=later):
+        sla_sweep_task.apply()
+        SlaClock.objects.filter(ticket=ticket_with_sla).update(next_check_at=now)  # as if redelivered before commit
+        sla_sweep_task.apply()
+    assert EscalationFiring.objects.count() == 2
+    assert kinds(ticket_with_sla).count(Kind.SLA_BREACHED) == 1
+
+
+def test_breach_is_recorded_once_without_a_100_percent_step(ticket_with_sla, now):
+    EscalationStep.objects.filter(percent=100).delete()
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.2)
+    SlaClock.objects.filter(ticket=ticket_with_sla).update(next_check_at=now)
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.3)
+    assert kinds(ticket_with_sla).count(Kind.SLA_BREACHED) == 1
+
+
+def test_answered_ticket_is_not_escalated(ticket_with_sla, agent, now):
+    services.message_add(ticket=ticket_with_sla, author=agent, body="Hi", now=now + timedelta(minutes=5))
+    result = sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 3)
+    assert result.steps_fired == 0
+
+
+def test_paused_ticket_is_not_escalated(ticket_with_sla, agent, now):
+    services.ticket_change_status(
+        ticket=ticket_with_sla, actor=agent, status=Ticket.Status.PENDING_CUSTOMER, now=now + timedelta(minutes=5)
+    )
+    assert sla_sweep(now=now + timedelta(days=30)).steps_fired == 0
+
+
+def test_step_actions_move_unassign_note_and_webhook(ticket_with_sla, agent, security, sla_policy, now):
+    services.ticket_claim(ticket=ticket_with_sla, agent=agent, now=now)
+    rule = EscalationRule.objects.get(policy=sla_policy, metric=Metric.FIRST_RESPONSE)
+    EscalationStep.objects.create(
+        rule=rule,
+        percent=150,
+        move_to_team=security,
+        unassign=True,
+        internal_note="Escalated to security by the SLA ladder.",
+        webhook_url="https://exchange.example/hooks/desk",
+        webhook_secret="s3cret",
+    )
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.5)
+    ticket_with_sla.refresh_from_db()
+    assert (ticket_with_sla.team, ticket_with_sla.assignee) == (security, None)
+    assert Message.objects.filter(ticket=ticket_with_sla, kind=Message.Kind.INTERNAL, author=None).exists()
+    assert OutboxMessage.objects.filter(kind=OutboxMessage.Kind.WEBHOOK).count() == 1
+
+
+def test_webhook_body_is_hmac_signed_at_delivery(ticket_with_sla, sla_policy, now):
+    import hashlib
+    import hmac
+
+    rule = EscalationRule.objects.get(policy=sla_policy, metric=Metric.FIRST_RESPONSE)
+    EscalationStep.objects.filter(rule=rule, percent=100).update(
+        webhook_url="https://exchange.example/hooks/desk", webhook_secret="s3cret"
+    )
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
+    row = OutboxMessage.objects.get(kind=OutboxMessage.Kind.WEBHOOK)
+    with mock.patch("notifications.services.requests.post") as post:
+        post.return_value.status_code = 204
+        assert outbox.outbox_deliver(message_id=row.pk, now=now) is True
+    headers, body = post.call_args.kwargs["headers"], post.call_args.kwargs["data"]
+    expected = hmac.new(b"s3cret", headers["X-Desk-Timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert headers["X-Desk-Signature"] == f"sha256={expected}"
+    assert headers["X-Desk-Delivery"] == str(row.pk)
+    assert json.loads(body)["event"] == "sla_breached"
+
+
+def test_failing_webhook_is_retried(ticket_with_sla, sla_policy, now):
+    EscalationStep.objects.filter(percent=100).update(webhook_url="https://exchange.example/hooks/desk")
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
+    row = OutboxMessage.objects.get(kind=OutboxMessage.Kind.WEBHOOK)
+    with mock.patch("notifications.services.requests.post") as post:
+        post.return_value.status_code = 503
+        outbox.outbox_deliver(message_id=row.pk, now=now)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboxMessage.Status.PENDING, 1)
+
+
+def test_escalation_mail_is_rendered_at_delivery(ticket_with_sla, lead, now, mailoutbox):
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
+    row = emails_to(lead).get()
+    outbox.outbox_deliver(message_id=row.pk, now=now)
+    assert ticket_with_sla.reference in mailoutbox[0].subject
+    assert "100%" in mailoutbox[0].body
+
+
+def test_sweep_queries_do_not_grow_with_tickets_that_are_not_due(category, sla_policy, now):
+    due = [new_ticket(category, now) for _ in range(3)]
+    with CaptureQueriesContext(connection) as few:
+        sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 0.8)
+    for ticket in due:
+        SlaClock.objects.filter(ticket=ticket).update(next_check_at=None)
+    more_due = [new_ticket(category, now) for _ in range(3)]
+    for _ in range(30):
+        new_ticket(category, now + timedelta(hours=3))  # not due at the sweep time
+    with CaptureQueriesContext(connection) as many:
+        sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 0.8)
+    assert len(more_due) == 3
+    assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_sweep_queries_do_not_grow_with_due_clocks(category, sla_policy, agent, now):
+    first = [new_ticket(category, now) for _ in range(3)]
+    with CaptureQueriesContext(connection) as few:
+        assert sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 0.8).steps_fired == 3
+    SlaClock.objects.filter(ticket__in=first).update(next_check_at=None)
+    later = now + timedelta(hours=1)
+    for _ in range(30):
+        new_ticket(category, later)
+    with CaptureQueriesContext(connection) as many:
+        assert sla_sweep(now=later + FIRST_RESPONSE_NORMAL * 0.8).steps_fired == 30
+    assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_sla_sweep_command_prints_what_it_did(ticket_with_sla, capsys):
+    SlaClock.objects.filter(ticket=ticket_with_sla, metric=Metric.FIRST_RESPONSE).update(
+        next_check_at=ticket_with_sla.created_at,
+        segment_started_at=ticket_with_sla.created_at - timedelta(days=1),
+    )
+    call_command("sla_sweep")
+    output = capsys.readouterr().out
+    assert "steps fired" in output
+    assert "Customer reminders" in output
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer; row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sweeps_fire_each_step_once(category, sla_policy, now):
+    for _ in range(40):
+        new_ticket(category, now)
+    later = now + FIRST_RESPONSE_NORMAL * 2.5
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def sweep():
+        try:
+            barrier.wait()
+            sla_sweep(now=later, batch_size=7)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    # 40 tickets x first response (75, 100, 200 %) — resolution's 75% is not reached yet.
+    assert EscalationFiring.objects.count() == 40 * 3
+    assert TicketEvent.objects.filter(kind=Kind.SLA_BREACHED).count() == 40
+
+
+def test_agents_get_no_mail_for_tickets_of_other_teams(ticket_with_sla, outside_agent, now):
+    AgentFactory(teams=[])
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 2.5)
+    assert not emails_to(outside_agent).exists()
