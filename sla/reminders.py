@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 
 from notifications import emails
 from tickets import services as ticket_services
@@ -36,9 +37,10 @@ def _claim(ticket: Ticket, kind: str, hours: int, now: datetime) -> bool:
 
 
 def _waiting(status: str, older_than: datetime, kind: str, hours: int):
-    query = Ticket.objects.filter(status=status, status_changed_at__lte=older_than).exclude(
-        customer_reminders__kind=kind, customer_reminders__hours=hours
+    already = CustomerReminder.objects.filter(
+        ticket=OuterRef("pk"), kind=kind, hours=hours, since=OuterRef("status_changed_at")
     )
+    query = Ticket.objects.filter(status=status, status_changed_at__lte=older_than).exclude(Exists(already))
     query = query.select_related("requester", "requester__customer_profile", "team")
     return query.order_by("status_changed_at", "id")
 

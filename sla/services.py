@@ -305,10 +305,10 @@ def recompute_ticket_clocks(*, ticket: Ticket, now: datetime, policies: list[Sla
             _fulfil(clock, now, State.STOPPED)
             changed += 1
             continue
-        schedule = schedule_of(clock.calendar)
-        if clock.state == State.RUNNING:
-            # Bank the time run so far under the old calendar before switching.
-            clock.elapsed_seconds = elapsed_seconds(clock, schedule, now)
+        if clock.state == State.RUNNING and clock.calendar_id != policy.calendar_id:
+            # Bank the time run so far under the old calendar before switching; with the same
+            # calendar the running segment is kept, so an overdue clock keeps its true due time.
+            clock.elapsed_seconds = elapsed_seconds(clock, schedule_of(clock.calendar), now)
             clock.segment_started_at = now
         clock.policy, clock.calendar = policy, policy.calendar
         clock.target_seconds = seconds

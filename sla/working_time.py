@@ -93,7 +93,8 @@ def add_working_time(schedule: Schedule, start: datetime, duration: timedelta) -
 
 def working_time_between(schedule: Schedule, start: datetime, end: datetime) -> timedelta:
     """Working time in [start, end); zero when end is not after start."""
-    if end <= start:
+    # In UTC: datetimes sharing one tzinfo compare by wall clock, ignoring `fold`.
+    if end.astimezone(UTC) <= start.astimezone(UTC):
         return timedelta(0)
     total = timedelta(0)
     for interval_start, interval_end in intervals_from(schedule, start):
