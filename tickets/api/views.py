@@ -264,6 +264,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._detail(ticket)
 
 
+class QueuePagination(KeysetPagination):
+    # Nearest SLA due time first (no running clock: last), then most urgent, then oldest.
+    ordering = ("sla_due_at", "priority_rank", "created_at", "id")
+    nullable = frozenset({"sla_due_at"})
+
+
 @extend_schema_view(
     get=extend_schema(
         summary="Open work, nearest SLA due time first",
@@ -278,7 +284,7 @@ class QueueView(generics.ListAPIView):
     permission_classes = [IsStaffMember]
     filter_backends = [DjangoFilterBackend]
     filterset_class = QueueFilter
-    pagination_class = type("QueuePagination", (KeysetPagination,), {"ordering": ("priority_rank", "created_at", "id")})
+    pagination_class = QueuePagination
 
     def get_queryset(self):
         return selectors.queue_tickets(user=self.request.user)

@@ -1,0 +1,75 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import CustomerFactory, TicketFactory
+from tickets import services
+from tickets.models import Ticket
+
+
+@pytest.fixture
+def as_agent(api_client, agent):
+    api_client.force_authenticate(agent)
+    return api_client
+
+
+def create(category, *, at, tier="standard"):
+    return services.ticket_create(
+        requester=CustomerFactory(profile__tier=tier),
+        category=category,
+        subject="s",
+        body="b",
+        fields=services.TicketFields(asset="X", amount=Decimal("1")),
+        now=at,
+    )
+
+
+def references(client, query=""):
+    return [t["reference"] for t in client.get(f"/api/v1/queue/{query}").json()["results"]]
+
+
+def test_queue_orders_by_nearest_due_time(as_agent, category, sla_policy):
+    now = timezone.now()
+    normal_old = create(category, at=now - timedelta(hours=1))  # due in 3 h
+    vip_new = create(category, at=now, tier="vip")  # high: due in 1 h
+    normal_new = create(category, at=now)  # due in 4 h
+    assert references(as_agent) == [vip_new.reference, normal_old.reference, normal_new.reference]
+
+
+def test_tickets_without_a_running_clock_come_last(as_agent, category, sla_policy):
+    without = TicketFactory(category=category, priority="urgent")
+    with_clock = create(category, at=timezone.now())
+    assert references(as_agent) == [with_clock.reference, without.reference]
+
+
+def test_queue_filters_breached(as_agent, category, sla_policy):
+    create(category, at=timezone.now())
+    late = create(category, at=timezone.now())
+    Ticket.objects.filter(pk=late.pk).update(sla_breached=True)
+    assert references(as_agent, "?breached=true") == [late.reference]
+
+
+def test_queue_filters_due_within(as_agent, category, sla_policy):
+    soon = create(category, at=timezone.now() - timedelta(hours=3, minutes=30))  # due in 30 min
+    create(category, at=timezone.now())  # due in 4 h
+    assert references(as_agent, "?due_within=45m") == [soon.reference]
+    assert len(references(as_agent, "?due_within=5h")) == 2
+
+
+def test_queue_due_within_rejects_garbage(as_agent):
+    response = as_agent.get("/api/v1/queue/?due_within=soon")
+    assert response.status_code == 400
+    assert "due_within" in response.json()
+
+
+def test_queue_cursor_walks_tickets_with_and_without_due_times(as_agent, category, sla_policy):
+    expected = {create(category, at=timezone.now() - timedelta(minutes=i)).reference for i in range(7)}
+    expected |= {TicketFactory(category=category).reference for _ in range(6)}
+    seen, url = [], "/api/v1/queue/?page_size=4"
+    while url:
+        page = as_agent.get(url).json()
+        seen += [t["reference"] for t in page["results"]]
+        url = page["next"]
+    assert sorted(seen) == sorted(expected)
