@@ -1,4 +1,5 @@
 import time
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db.models import Count
@@ -38,6 +39,31 @@ def broker_reachable() -> bool:
         return False
 
 
+def _sla_states() -> dict[str, int]:
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from tickets.models import Ticket
+
+    soon = timezone.now() + timedelta(hours=1)
+    open_tickets = Ticket.objects.exclude(status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED])
+    counts = open_tickets.aggregate(
+        breached=Count("id", filter=Q(sla_breached=True)),
+        due_within_hour=Count("id", filter=Q(sla_breached=False, sla_due_at__lte=soon)),
+        on_track=Count("id", filter=Q(sla_breached=False, sla_due_at__gt=soon)),
+        no_running_clock=Count("id", filter=Q(sla_breached=False, sla_due_at__isnull=True)),
+    )
+    return counts
+
+
+def _sweep_backlog() -> int:
+    from django.utils import timezone
+
+    from sla.models import SlaClock
+
+    return SlaClock.objects.filter(next_check_at__lte=timezone.now()).count()
+
+
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -64,6 +90,13 @@ def metrics_text() -> str:
             .exclude(status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED])
             .count()
         ),
+        "# HELP desk_open_tickets_by_sla_state Open tickets by SLA state "
+        "(breached, due within an hour, on track, no running clock).",
+        "# TYPE desk_open_tickets_by_sla_state gauge",
+        *(f'desk_open_tickets_by_sla_state{{state="{state}"}} {count}' for state, count in _sla_states().items()),
+        "# HELP desk_sla_clocks_due Running SLA clocks whose next check has come (sweep backlog).",
+        "# TYPE desk_sla_clocks_due gauge",
+        f"desk_sla_clocks_due {_sweep_backlog()}",
         "# HELP desk_outbox_messages Outbox rows by kind and status.",
         "# TYPE desk_outbox_messages gauge",
     ]

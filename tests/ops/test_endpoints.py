@@ -38,3 +38,11 @@ def test_metrics_counts_tickets_by_status_in_prometheus_format(client, category)
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
     assert 'desk_tickets{status="new",priority="normal"} 2' in response.content.decode()
     assert "desk_open_tickets_unanswered 2" in response.content.decode()
+
+
+def test_metrics_counts_open_tickets_by_sla_state(client, category):
+    TicketFactory(category=category, sla_breached=True)
+    TicketFactory(category=category)
+    body = client.get("/metrics").content.decode()
+    assert 'desk_open_tickets_by_sla_state{state="breached"} 1' in body
+    assert 'desk_open_tickets_by_sla_state{state="no_running_clock"} 1' in body
