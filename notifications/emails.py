@@ -20,11 +20,17 @@ def _customer_language(user: "User") -> str:
 def _customer_context(ticket: "Ticket") -> dict:
     requester = ticket.requester
     profile = getattr(requester, "customer_profile", None)
+    ticket_url = f"{settings.SITE_URL}/tickets/{ticket.reference}/"
+    if ticket.channel == "guest":
+        from tickets.guest import guest_token
+
+        # A guest cannot log in: every e-mail carries a fresh private link to the ticket.
+        ticket_url = f"{settings.SITE_URL}/guest/{guest_token(ticket_id=ticket.pk, user_id=requester.pk)}/"
     return {
         "ticket": ticket,
         "customer_name": requester.first_name or requester.username,
         "anti_phishing_code": profile.anti_phishing_code if profile else "",
-        "ticket_url": f"{settings.SITE_URL}/tickets/{ticket.reference}/",
+        "ticket_url": ticket_url,
         "site_url": settings.SITE_URL,
     }
 
@@ -124,6 +130,21 @@ def rating_invitation(*, ticket: "Ticket", now: datetime) -> None:
         context=context,
         language=_customer_language(ticket.requester),
         purpose="rating_invitation",
+        ticket_reference=ticket.reference,
+        now=now,
+    )
+
+
+def guest_link(*, ticket: "Ticket", email: str, token: str, now: datetime) -> None:
+    context = _customer_context(ticket)
+    context["guest_url"] = f"{settings.SITE_URL}/guest/{token}/"
+    context["valid_days"] = settings.GUEST_LINK_MAX_AGE // 86400
+    outbox_enqueue_email(
+        to=email,
+        template="guest_link",
+        context=context,
+        language=_customer_language(ticket.requester),
+        purpose="guest_link",
         ticket_reference=ticket.reference,
         now=now,
     )

@@ -1,5 +1,7 @@
 """Throttles for what can be abused; `API_THROTTLE=off` turns them all off."""
 
+import hashlib
+
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -37,3 +39,29 @@ class UploadThrottle(DeskRateThrottle):
 
 class AuthThrottle(DeskRateThrottle):
     scope = "auth"
+
+
+class PublicThrottle(DeskRateThrottle):
+    """Public helpers (identifier checks, contact checks, votes): per IP."""
+
+    scope = "public"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class GuestIpThrottle(PublicThrottle):
+    scope = "guest_ip"
+
+
+class GuestEmailThrottle(DeskRateThrottle):
+    """Per target e-mail address, so nobody floods one inbox with ticket links."""
+
+    scope = "guest_email"
+
+    def get_cache_key(self, request, view) -> str | None:
+        email = str(request.data.get("email", "")).strip().lower() if hasattr(request, "data") else ""
+        if not email:
+            return None
+        digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": digest}

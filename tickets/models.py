@@ -315,6 +315,7 @@ class TicketEvent(models.Model):
         CATEGORY_CHANGED = "category_changed", _("Category changed")
         COMPLAINT_CHANGED = "complaint_changed", _("Formal complaint flag changed")
         FIRST_RESPONSE = "first_response", _("First response")
+        RATED = "rated", _("Rated")
         MACRO_APPLIED = "macro_applied", _("Macro applied")
         SLA_WARNING = "sla_warning", _("SLA warning")
         SLA_BREACHED = "sla_breached", _("SLA breached")
@@ -382,3 +383,58 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Satisfaction(models.Model):
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="satisfaction")
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="satisfaction_rating_1_to_5")
+        ]
+        verbose_name = _("satisfaction rating")
+        verbose_name_plural = _("satisfaction ratings")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.rating}/5"
+
+
+class Incident(models.Model):
+    """A known problem (e.g. "BTC withdrawals delayed"), shown to customers before they file."""
+
+    class Status(models.TextChoices):
+        INVESTIGATING = "investigating", _("Investigating")
+        IDENTIFIED = "identified", _("Identified")
+        MONITORING = "monitoring", _("Monitoring")
+        RESOLVED = "resolved", _("Resolved")
+
+    title = models.CharField(_("title"), max_length=200)
+    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=200, blank=True)
+    message = models.TextField(_("public message"))
+    message_zh_hans = models.TextField(_("public message (Simplified Chinese)"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.INVESTIGATING)
+    categories = models.ManyToManyField(Category, verbose_name=_("affected categories"), blank=True, related_name="+")
+    assets = models.JSONField(_("affected assets"), default=list, blank=True, help_text=_('e.g. ["BTC"]; empty: all'))
+    networks = models.JSONField(_("affected networks"), default=list, blank=True, help_text=_('e.g. ["bitcoin"]'))
+    eta = models.DateTimeField(_("expected fix"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["status", "-started_at"], name="incident_status_idx")]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def localized(self, field: str) -> str:
+        if (get_language() or "").lower().startswith("zh"):
+            return getattr(self, f"{field}_zh_hans") or getattr(self, field)
+        return getattr(self, field)

@@ -1,6 +1,7 @@
 """Every write to a ticket. Each service is atomic, takes `now=`, and records an audit event."""
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,7 +18,7 @@ from sla import services as sla
 
 from . import uploads
 from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketTransitionError
-from .models import Attachment, Category, Macro, Message, Priority, Team, Ticket, TicketEvent
+from .models import Attachment, Category, Macro, Message, Priority, Satisfaction, Team, Ticket, TicketEvent
 from .routing import initial_priority
 
 Status = Ticket.Status
@@ -136,7 +137,8 @@ def ticket_create(
         possible_duplicate_of=duplicate.reference if duplicate else None,
     )
     sla.sla_ticket_created(ticket=ticket, now=now)
-    emails.ticket_created(ticket=ticket, now=now)
+    if channel != Ticket.Channel.GUEST:  # a guest gets the e-mail with their private link instead
+        emails.ticket_created(ticket=ticket, now=now)
     return ticket
 
 
@@ -461,3 +463,50 @@ def macro_apply(*, ticket: Ticket, macro: Macro, actor: User, now: datetime) -> 
     if macro.set_status:
         ticket_change_status(ticket=ticket, actor=actor, status=macro.set_status, now=now)
     return Ticket.objects.get(pk=ticket.pk)
+
+
+@transaction.atomic
+def ticket_rate(*, ticket: Ticket, actor: User, rating: int, comment: str, now: datetime) -> Satisfaction:
+    """The requester rates a solved ticket (again, if they change their mind)."""
+    locked = _lock(ticket)
+    if actor.pk != locked.requester_id:
+        raise TicketForbidden(_("Only the customer who opened the ticket can rate it."))
+    if locked.solved_at is None or locked.status not in (Status.SOLVED, Status.CLOSED):
+        raise TicketConflict(_("A ticket can be rated once it is solved."))
+    satisfaction, created = Satisfaction.objects.update_or_create(
+        ticket=locked,
+        defaults={"rating": rating, "comment": comment, "updated_at": now},
+        create_defaults={"rating": rating, "comment": comment, "created_at": now, "updated_at": now},
+    )
+    TicketEvent.record(locked, actor=actor, kind=Kind.RATED, at=now, rating=rating, changed=not created)
+    return satisfaction
+
+
+@transaction.atomic
+def guest_ticket_create(
+    *, email: str, category: Category, subject: str, body: str, fields: TicketFields, language: str, now: datetime
+) -> Ticket:
+    """A ticket from someone who cannot log in. The e-mailed link is the only way in, so the
+    answer to the caller is the same whether or not the address belongs to an account."""
+    from accounts.models import CustomerProfile
+
+    from .guest import guest_token
+
+    requester = User.objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
+    if requester is None:
+        requester = User(username=f"guest-{secrets.token_hex(6)}", email=email)
+        requester.set_unusable_password()
+        requester.save()
+        CustomerProfile.objects.create(user=requester, language=language if language in ("en", "zh-hans") else "en")
+    ticket = ticket_create(
+        requester=requester,
+        category=category,
+        subject=subject,
+        body=body,
+        fields=fields,
+        channel=Ticket.Channel.GUEST,
+        language=language,
+        now=now,
+    )
+    emails.guest_link(ticket=ticket, email=email, token=guest_token(ticket_id=ticket.pk, user_id=requester.pk), now=now)
+    return ticket

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "notifications",
     "ops",
     "sla",
+    "knowledge",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -49,9 +51,28 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.SavedLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# No inline script or style anywhere: pages load their JavaScript modules and CSS from /static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Inline style attributes (the Django admin uses a few) are allowed; inline script never.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "support_desk.urls"
 WSGI_APPLICATION = "support_desk.wsgi.application"
@@ -86,7 +107,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/tickets/"
+LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -182,6 +205,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "tickets.guest.GuestTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -199,6 +223,9 @@ REST_FRAMEWORK = {
         "message_create": env("THROTTLE_MESSAGE_CREATE", default="120/hour"),
         "auth": env("THROTTLE_AUTH", default="20/minute"),
         "upload": env("THROTTLE_UPLOAD", default="60/hour"),
+        "guest_ip": env("THROTTLE_GUEST_IP", default="10/hour"),
+        "guest_email": env("THROTTLE_GUEST_EMAIL", default="3/hour"),
+        "public": env("THROTTLE_PUBLIC", default="120/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -231,6 +258,7 @@ TICKET_SUBJECT_MAX_LENGTH = 200
 MESSAGE_BODY_MAX_LENGTH = 20_000
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-password")
+GUEST_LINK_MAX_AGE = env.int("GUEST_LINK_MAX_AGE", default=7 * 24 * 3600)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from sla.selectors import customer_promises, staff_clocks
 from support_desk.serializers import StrictSerializer
 
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
+from ..networks import NETWORKS, InvalidIdentifier, validate_amount, validate_identifier
 from ..selectors import ticket_queue_info
 from ..timeline import public_timeline
 
@@ -101,6 +102,12 @@ class SlaClockSerializer(serializers.Serializer):
     fulfilled_at = serializers.DateTimeField(allow_null=True)
     paused_since = serializers.DateTimeField(allow_null=True)
     policy = serializers.CharField(allow_null=True)
+
+
+class SatisfactionOutSerializer(serializers.Serializer):
+    rating = serializers.IntegerField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
 
 
 class QueueInfoSerializer(serializers.Serializer):
@@ -195,6 +202,7 @@ class TicketDetailSerializer(TicketSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
     timeline = serializers.SerializerMethodField()
     queue = serializers.SerializerMethodField()
+    satisfaction = serializers.SerializerMethodField()
     amount = serializers.DecimalField(
         max_digits=36, decimal_places=18, coerce_to_string=True, read_only=True, allow_null=True
     )
@@ -210,6 +218,7 @@ class TicketDetailSerializer(TicketSerializer):
             "memo",
             "order_id",
             "queue",
+            "satisfaction",
             "messages",
             "attachments",
             "timeline",
@@ -218,6 +227,11 @@ class TicketDetailSerializer(TicketSerializer):
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, ticket: Ticket) -> list[dict]:
         return public_timeline(ticket)
+
+    @extend_schema_field(SatisfactionOutSerializer(allow_null=True))
+    def get_satisfaction(self, ticket: Ticket) -> dict | None:
+        rating = getattr(ticket, "satisfaction", None)
+        return SatisfactionOutSerializer(rating).data if rating else None
 
     @extend_schema_field(QueueInfoSerializer)
     def get_queue(self, ticket: Ticket) -> dict:
@@ -251,14 +265,46 @@ class TicketCreateSerializer(StrictSerializer):
 
     def validate(self, attrs: dict) -> dict:
         category: Category = attrs["category"]
-        missing = {
+        errors = {
             name: [_("This category needs this field.")]
             for name in category.required_fields
             if attrs.get(name) in ("", None)
         }
-        if missing:
-            raise serializers.ValidationError(missing)
+        errors.update(identifier_errors(attrs))
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
+
+
+def identifier_errors(attrs: dict) -> dict[str, list[str]]:
+    """Per-network checks of the structured fields, with their real checksums."""
+    errors: dict[str, list[str]] = {}
+    code, asset = attrs.get("network") or "", (attrs.get("asset") or "").upper()
+    network = NETWORKS.get(code)
+    if code and network is None:
+        errors["network"] = [_("Unknown network. Choose one from the list.")]
+    if network and asset and asset not in network.assets:
+        errors["asset"] = [_("%(asset)s is not sent on %(network)s.") % {"asset": asset, "network": network.name}]
+    for name in ("txid", "address", "memo"):
+        value = (attrs.get(name) or "").strip()
+        if not value:
+            continue
+        if network is None:
+            errors.setdefault("network", [_("Choose the network so we can check this.")])
+            continue
+        if name == "memo" and network.memo is None:
+            continue  # free text on networks without tags
+        try:
+            validate_identifier(code, name, value)
+        except InvalidIdentifier as error:
+            errors[name] = [str(error)]
+        attrs[name] = value
+    if attrs.get("amount") is not None and asset:
+        try:
+            validate_amount(asset, attrs["amount"])
+        except InvalidIdentifier as error:
+            errors["amount"] = [str(error)]
+    return errors
 
 
 class TicketUpdateSerializer(StrictSerializer):
@@ -320,3 +366,65 @@ class TokenRequestSerializer(StrictSerializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class GuestTicketCreateSerializer(TicketCreateSerializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class SatisfactionSerializer(StrictSerializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class ValidateIdentifierSerializer(StrictSerializer):
+    network = serializers.CharField(max_length=32)
+    field = serializers.ChoiceField(choices=["txid", "address", "memo"])
+    value = serializers.CharField(max_length=200, trim_whitespace=True)
+
+
+class IncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    eta = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    affected = serializers.SerializerMethodField()
+
+    def get_title(self, incident) -> str:
+        return incident.localized("title")
+
+    def get_message(self, incident) -> str:
+        return incident.localized("message")
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "categories": {"type": "array", "items": {"type": "string"}},
+                "assets": {"type": "array", "items": {"type": "string"}},
+                "networks": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+    )
+    def get_affected(self, incident) -> dict:
+        return {
+            "categories": [category.code for category in incident.categories.all()],
+            "assets": incident.assets,
+            "networks": incident.networks,
+        }
+
+
+class DuplicateQuerySerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    txid = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+    order_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class DuplicateCheckSerializer(serializers.Serializer):
+    possible_duplicate_of = serializers.CharField(allow_null=True)
+    subject = serializers.CharField(allow_null=True)
+    status = serializers.CharField(allow_null=True)

@@ -11,14 +11,26 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support_desk.pagination import KeysetPagination
-from support_desk.throttling import AuthThrottle, MessageCreateThrottle, TicketCreateThrottle, UploadThrottle
+from support_desk.throttling import (
+    AuthThrottle,
+    GuestEmailThrottle,
+    GuestIpThrottle,
+    MessageCreateThrottle,
+    PublicThrottle,
+    TicketCreateThrottle,
+    UploadThrottle,
+)
 
 from .. import selectors, services
-from ..models import Macro
+from ..export import public_record
+from ..guest import GuestAccess
+from ..models import Incident, Macro, Ticket
+from ..networks import NETWORKS, InvalidIdentifier, network_as_dict, validate_identifier
 from .filters import QueueFilter
 from .permissions import IsStaffMember
 from .serializers import (
@@ -26,17 +38,24 @@ from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CategorySerializer,
+    DuplicateCheckSerializer,
+    DuplicateQuerySerializer,
     EventSerializer,
+    GuestTicketCreateSerializer,
+    IncidentSerializer,
     MacroCreateSerializer,
     MacroSerializer,
     MessageCreateSerializer,
     MessageSerializer,
+    SatisfactionOutSerializer,
+    SatisfactionSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
     TokenRequestSerializer,
     TokenSerializer,
+    ValidateIdentifierSerializer,
 )
 
 E400 = OpenApiResponse(description="Invalid input; the body names each field's errors.")
@@ -93,12 +112,33 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     lookup_value_regex = r"[A-Za-z0-9-]+"
     permission_classes = [IsAuthenticated]
 
+    # What a guest link may do on its one ticket; everything else is refused.
+    GUEST_ACTIONS = {
+        "retrieve",
+        "messages",
+        "attachments",
+        "attachment_download",
+        "satisfaction",
+        "reopen",
+        "export",
+    }
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if isinstance(request.auth, GuestAccess) and self.action not in self.GUEST_ACTIONS:
+            self.permission_denied(request, _("A guest link only opens its own ticket."))
+
+    def _scoped(self, queryset):
+        if isinstance(self.request.auth, GuestAccess):
+            return queryset.filter(pk=self.request.auth.ticket_id)
+        return queryset
+
     def get_queryset(self):
         if self.action == "list":
-            return selectors.ticket_list(user=self.request.user)
-        if self.action == "retrieve":
-            return selectors.ticket_detail_queryset(user=self.request.user)
-        return selectors.tickets_visible_to(self.request.user)
+            return self._scoped(selectors.ticket_list(user=self.request.user))
+        if self.action in ("retrieve", "export"):
+            return self._scoped(selectors.ticket_detail_queryset(user=self.request.user))
+        return self._scoped(selectors.tickets_visible_to(self.request.user))
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -122,7 +162,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self.permission_denied(self.request, IsStaffMember.message)
 
     def _detail(self, ticket, status_code=status.HTTP_200_OK) -> Response:
-        fresh = selectors.ticket_detail_queryset(user=self.request.user).filter(pk=ticket.pk).first()
+        fresh = self._scoped(selectors.ticket_detail_queryset(user=self.request.user)).filter(pk=ticket.pk).first()
         if fresh is None:
             # The change moved the ticket out of the caller's sight (e.g. to another team).
             return Response({"reference": ticket.reference, "status": ticket.status}, status=status_code)
@@ -263,6 +303,61 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = services.macro_apply(ticket=ticket, macro=macro, actor=request.user, now=timezone.now())
         return self._detail(ticket)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("category", str, required=True),
+            OpenApiParameter("txid", str),
+            OpenApiParameter("order_id", str),
+        ],
+        responses={200: DuplicateCheckSerializer, 400: E400, 401: E401},
+    )
+    @action(detail=False, methods=["get"])
+    def duplicates(self, request):
+        """Before filing: the caller's open ticket in this category about the same transaction or order."""
+        query = DuplicateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        duplicate = services.find_possible_duplicate(
+            requester=request.user,
+            category=data["category"],
+            fields=services.TicketFields(txid=data["txid"], order_id=data["order_id"]),
+        )
+        return Response(
+            {
+                "possible_duplicate_of": duplicate.reference if duplicate else None,
+                "subject": duplicate.subject if duplicate else None,
+                "status": duplicate.status if duplicate else None,
+            }
+        )
+
+    @extend_schema(
+        request=SatisfactionSerializer,
+        responses={200: SatisfactionOutSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409},
+    )
+    @action(detail=True, methods=["post"])
+    def satisfaction(self, request, reference=None):
+        ticket = self.get_object()
+        serializer = SatisfactionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rating = services.ticket_rate(
+            ticket=ticket, actor=request.user, now=timezone.now(), **serializer.validated_data
+        )
+        return Response(SatisfactionOutSerializer(rating).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["json", "html"], description="`html`: a printable page")],
+        responses={200: OpenApiResponse(description="The ticket's full public record."), 401: E401, 404: E404},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, TemplateHTMLRenderer])
+    def export(self, request, reference=None, format=None):
+        ticket = self.get_object()
+        record = public_record(ticket, exported_at=timezone.now())
+        if request.accepted_renderer.format == "html":
+            return Response({"record": record}, template_name="tickets/export.html")
+        response = Response(record)
+        response["Content-Disposition"] = f'attachment; filename="{ticket.reference}.json"'
+        return response
+
 
 class QueuePagination(KeysetPagination):
     # Nearest SLA due time first (no running clock: last), then most urgent, then oldest.
@@ -309,3 +404,107 @@ class MacroViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gene
         serializer.is_valid(raise_exception=True)
         macro = services.macro_create(actor=request.user, **serializer.validated_data)
         return Response(MacroSerializer(macro).data, status=status.HTTP_201_CREATED)
+
+
+class NetworkListView(APIView):
+    """The networks the desk validates, with their assets, memo rules and explorer URL templates."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OpenApiResponse(description="A list of networks.")}, auth=[])
+    def get(self, request):
+        return Response([network_as_dict(network) for network in NETWORKS.values()])
+
+
+class ValidateIdentifierView(APIView):
+    """Check a transaction hash, address or memo/tag for a network as the customer types."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicThrottle]
+
+    @extend_schema(
+        request=ValidateIdentifierSerializer,
+        responses={200: OpenApiResponse(description='{"valid": bool, "message": str}'), 400: E400, 429: E429},
+        auth=[],
+    )
+    def post(self, request):
+        serializer = ValidateIdentifierSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            validate_identifier(data["network"], data["field"], data["value"])
+        except InvalidIdentifier as error:
+            return Response({"valid": False, "message": str(error)})
+        return Response({"valid": True, "message": ""})
+
+
+class IncidentListView(APIView):
+    """Known problems. `active=true` (unresolved); `category`, `asset`, `network` narrow it to the
+    incidents that affect what the customer is about to report."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("active", bool),
+            OpenApiParameter("category", str),
+            OpenApiParameter("asset", str),
+            OpenApiParameter("network", str),
+        ],
+        responses={200: IncidentSerializer(many=True)},
+        auth=[],
+    )
+    def get(self, request):
+        params = request.query_params
+        if params.get("active", "true").lower() in ("false", "0", "no"):
+            incidents = Incident.objects.prefetch_related("categories").order_by("-started_at")[:50]
+        else:
+            incidents = selectors.incidents_active(
+                category=params.get("category", ""), asset=params.get("asset", ""), network=params.get("network", "")
+            )
+        return Response(IncidentSerializer(incidents, many=True).data)
+
+
+class GuestTicketCreateView(APIView):
+    """File a ticket without logging in. The answer is the same whether or not the e-mail
+    address has an account; the link to the ticket goes to that address only."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [GuestIpThrottle, GuestEmailThrottle]
+
+    @extend_schema(
+        request=GuestTicketCreateSerializer,
+        responses={202: OpenApiResponse(description="Accepted; a link is e-mailed."), 400: E400, 429: E429},
+        auth=[],
+    )
+    def post(self, request):
+        serializer = GuestTicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.guest_ticket_create(
+            email=data["email"],
+            category=data["category"],
+            subject=data["subject"],
+            body=data["body"],
+            fields=services.TicketFields(**{name: data[name] for name in services.STRUCTURED_FIELDS}),
+            language=(get_language() or "en").lower(),
+            now=timezone.now(),
+        )
+        return Response(
+            {"detail": _("Thank you. We have e-mailed a private link to your ticket to this address.")},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class GuestSessionView(APIView):
+    """Which ticket a guest link opens (`Authorization: Guest <token>`)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: OpenApiResponse(description='{"reference": str}'), 401: E401, 403: E403})
+    def get(self, request):
+        if not isinstance(request.auth, GuestAccess):
+            return Response({"detail": _("This is only for guest links.")}, status=status.HTTP_403_FORBIDDEN)
+        ticket = get_object_or_404(Ticket, pk=request.auth.ticket_id, requester=request.user)
+        return Response({"reference": ticket.reference})

@@ -1,0 +1,22 @@
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+from django.views.i18n import JavaScriptCatalog
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("articles/<slug:slug>/", views.ArticleView.as_view(), name="article"),
+    path("login/", views.PortalLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("contact/", views.ContactView.as_view(), name="contact"),
+    path("verify/", views.VerifyView.as_view(), name="verify"),
+    path("tickets/", views.TicketListView.as_view(), name="ticket_list"),
+    path("tickets/new/", views.TicketNewView.as_view(), name="ticket_new"),
+    path("tickets/<str:reference>/", views.TicketDetailView.as_view(), name="ticket_detail"),
+    path("guest/new/", views.GuestNewView.as_view(), name="guest_new"),
+    path("guest/<str:token>/", views.GuestTicketView.as_view(), name="guest_ticket"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
+]

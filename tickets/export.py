@@ -1,0 +1,56 @@
+"""The customer's evidence record: everything public about a ticket, with hashes and times."""
+
+from datetime import datetime
+
+from .models import Message, Ticket
+from .timeline import public_timeline
+
+
+def public_record(ticket: Ticket, *, exported_at: datetime) -> dict:
+    """Uses the detail prefetches (messages without internal notes for customers, attachments,
+    events). Internal notes never appear, whoever exports."""
+    satisfaction = getattr(ticket, "satisfaction", None)
+    return {
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "category": ticket.category.code,
+        "category_name": ticket.category.localized_name(),
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "created_at": ticket.created_at,
+        "first_response_at": ticket.first_response_at,
+        "solved_at": ticket.solved_at,
+        "closed_at": ticket.closed_at,
+        "exported_at": exported_at,
+        "fields": {
+            "asset": ticket.asset,
+            "network": ticket.network,
+            "amount": f"{ticket.amount.normalize():f}" if ticket.amount is not None else None,
+            "txid": ticket.txid,
+            "address": ticket.address,
+            "memo": ticket.memo,
+            "order_id": ticket.order_id,
+        },
+        "messages": [
+            {
+                "at": message.created_at,
+                "from": "customer" if message.author_id == ticket.requester_id else "support",
+                "author": (message.author.get_full_name() or message.author.username) if message.author else "",
+                "body": message.body,
+            }
+            for message in ticket.messages.all()
+            if message.kind != Message.Kind.INTERNAL
+        ],
+        "attachments": [
+            {
+                "name": attachment.original_name,
+                "content_type": attachment.content_type,
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+                "uploaded_at": attachment.created_at,
+            }
+            for attachment in ticket.attachments.all()
+        ],
+        "timeline": public_timeline(ticket),
+        "satisfaction": {"rating": satisfaction.rating, "comment": satisfaction.comment} if satisfaction else None,
+    }
