@@ -1,8 +1,20 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AssetThreshold, Attachment, Category, Macro, Message, Team, Ticket, TicketEvent
+from .models import (
+    AssetThreshold,
+    Attachment,
+    Category,
+    Incident,
+    Macro,
+    Message,
+    Satisfaction,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -166,3 +178,31 @@ class MacroAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "eta", "started_at", "resolved_at", "updated_at"]
+    list_filter = ["status", "categories"]
+    search_fields = ["title", "title_zh_hans", "message"]
+    filter_horizontal = ["categories"]
+    date_hierarchy = "started_at"
+
+    def save_model(self, request, obj, form, change) -> None:
+        if obj.status == Incident.Status.RESOLVED and obj.resolved_at is None:
+            obj.resolved_at = timezone.now()
+        elif obj.status != Incident.Status.RESOLVED:
+            obj.resolved_at = None
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Satisfaction)
+class SatisfactionAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "rating", "created_at"]
+    list_filter = ["rating"]
+    search_fields = ["ticket__reference", "comment"]
+    list_select_related = ["ticket"]
+    readonly_fields = ["ticket", "rating", "comment", "created_at", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

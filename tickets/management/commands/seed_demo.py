@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AgentProfile, CustomerProfile, Role, User
 from accounts.roles import grant_role
+from knowledge.demo import ensure_demo_help_center
 from sla.defaults import ensure_default_policy
 from tickets import services
 from tickets.models import AssetThreshold, Category, Macro, Priority, Team, Ticket
@@ -208,13 +209,14 @@ class Command(BaseCommand):
             )
 
         ensure_default_policy()
+        ensure_demo_help_center()
         created = 0
         if not Ticket.objects.filter(requester__in=[alice, bob]).exists():
             created = self._tickets(alice=alice, bob=bob, agent1=agent1, agent2=agent2, secagent=secagent, now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: 7 accounts (password {password!r}), {len(TEAMS)} teams, "
-                f"{len(CATEGORIES)} categories, {len(MACROS)} macros, the default 24x7 SLA policy, "
+                f"{len(CATEGORIES)} categories, {len(MACROS)} macros, the default 24x7 SLA policy, help articles, "
                 f"{created} new tickets."
             )
         )
