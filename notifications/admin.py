@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import OutboxMessage
 from .services import outbox_retry
@@ -21,4 +22,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.action(description=_("Retry delivery now"))
     def retry_now(self, request, queryset) -> None:
         count = outbox_retry(message_ids=list(queryset.values_list("pk", flat=True)), now=timezone.now())
-        self.message_user(request, _("%(count)d message(s) queued again.") % {"count": count})
+        self.message_user(
+            request,
+            ngettext("%(count)d message queued again.", "%(count)d messages queued again.", count) % {"count": count},
+        )

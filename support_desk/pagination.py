@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -52,7 +53,7 @@ class KeysetPagination(pagination.BasePagination):
             if not isinstance(values, list) or len(values) != len(self.ordering):
                 raise ValueError
         except ValueError as error:
-            raise NotFound("Invalid cursor.") from error
+            raise NotFound(_("Invalid cursor.")) from error
         decoded = []
         for value in values:
             if isinstance(value, str) and (parsed := parse_datetime(value)) is not None:

@@ -102,7 +102,7 @@ class Category(models.Model):
         for field in ("required_fields", "optional_fields"):
             unknown = set(getattr(self, field) or []) - allowed
             if unknown:
-                raise ValidationError({field: _("Unknown fields: %s") % ", ".join(sorted(unknown))})
+                raise ValidationError({field: _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}})
 
     def localized_name(self) -> str:
         if (get_language() or "").lower().startswith("zh") and self.name_zh_hans:
@@ -138,7 +138,7 @@ class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         OPEN = "open", _("Open")
-        PENDING_CUSTOMER = "pending_customer", _("Waiting for you")
+        PENDING_CUSTOMER = "pending_customer", _("Waiting on customer")
         ON_HOLD = "on_hold", _("On hold")
         SOLVED = "solved", _("Solved")
         CLOSED = "closed", _("Closed")

@@ -135,7 +135,8 @@ def xrp_address(value: str) -> None:
 
 
 def xrp_destination_tag(value: str) -> None:
-    if not value.isdigit() or int(value) > 4_294_967_295:
+    # str.isdigit() alone also accepts "²" (int() then raises a bare ValueError) and "١٢٣".
+    if not (value.isascii() and value.isdigit()) or int(value) > 4_294_967_295:
         raise InvalidIdentifier(_("A destination tag is a whole number from 0 to 4294967295."))
 
 

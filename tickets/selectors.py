@@ -123,6 +123,12 @@ def ticket_queue_info(*, ticket: Ticket, now: datetime) -> dict[str, Any]:
     if answered:
         per_ticket = THROUGHPUT_WINDOW / answered
         estimate = now + per_ticket * position
+    from sla.selectors import customer_promises
+
+    promised = customer_promises(ticket)["first_response_due"]
+    if promised is not None and (estimate is None or estimate > promised):
+        # The ladder escalates before the promise runs out: never forecast past the promise.
+        estimate = max(promised, now)
     return {"position": position, "estimated_first_response_at": estimate}
 
 

@@ -18,7 +18,18 @@ from sla import services as sla
 
 from . import uploads
 from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketTransitionError
-from .models import Attachment, Category, Macro, Message, Priority, Satisfaction, Team, Ticket, TicketEvent
+from .models import (
+    Attachment,
+    Category,
+    Macro,
+    Message,
+    Priority,
+    Satisfaction,
+    StructuredField,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 from .routing import initial_priority
 
 Status = Ticket.Status
@@ -98,7 +109,8 @@ def ticket_create(
 ) -> Ticket:
     missing = [name for name in category.required_fields if getattr(fields, name) in ("", None)]
     if missing:
-        raise TicketInvalid(_("This category needs: %(fields)s.") % {"fields": ", ".join(missing)}, field=missing[0])
+        labels = ", ".join(str(StructuredField(name).label) for name in missing)
+        raise TicketInvalid(_("This category needs: %(fields)s.") % {"fields": labels}, field=missing[0])
     duplicate = find_possible_duplicate(requester=requester, category=category, fields=fields)
     priority = initial_priority(category=category, requester=requester, asset=fields.asset, amount=fields.amount)
     ticket = Ticket.objects.create(

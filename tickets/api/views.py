@@ -286,7 +286,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         if not IsStaffMember().has_permission(request, self):
             # The raw trail is never shown to customers, not even its existence.
-            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
         page = self.paginate_queryset(selectors.ticket_events(ticket=ticket))
         return self.get_paginated_response(EventSerializer(page, many=True).data)
 
