@@ -248,7 +248,7 @@ def validate_identifier(network_code: str, field_name: str, value: str) -> None:
 
 
 def validate_amount(asset: str, amount: Decimal) -> None:
-    if amount <= 0:
+    if not amount.is_finite() or amount <= 0:
         raise InvalidIdentifier(_("The amount must be greater than zero."))
     decimals = ASSET_DECIMALS.get(asset.upper())
     exponent = amount.normalize().as_tuple().exponent
