@@ -1,11 +1,41 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from ops import views as ops_views
 
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request):
+    """Where to start: the docs, and the main collections."""
+    base = request.build_absolute_uri("/api/v1/")
+    return Response(
+        {
+            "docs": request.build_absolute_uri("/api/docs/"),
+            "schema": request.build_absolute_uri("/api/schema/"),
+            "token": f"{base}auth/token/",
+            "categories": f"{base}categories/",
+            "networks": f"{base}networks/",
+            "tickets": f"{base}tickets/",
+            "queue": f"{base}queue/",
+            "macros": f"{base}macros/",
+            "articles": f"{base}articles/",
+            "incidents": f"{base}incidents/",
+            "sla_policies": f"{base}sla/policies/",
+            "sla_report": f"{base}reports/sla/",
+        }
+    )
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api_root, name="api-root"),
     path("api/v1/", include("tickets.api.urls")),
     path("api/v1/", include("sla.api.urls")),
     path("api/v1/", include("knowledge.api.urls")),

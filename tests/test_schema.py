@@ -34,3 +34,9 @@ def test_api_docs_page_is_served_without_internet(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content
+
+
+def test_api_root_lists_where_to_start(client):
+    body = client.get("/api/v1/").json()
+    assert body["docs"].endswith("/api/docs/")
+    assert body["tickets"].endswith("/api/v1/tickets/")
