@@ -4,8 +4,12 @@ Every page gets its data from the public REST API (the same one integrations use
 views only pass what the page's JavaScript needs to start: a slug, a reference or a guest token.
 """
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import LoginView
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -15,6 +19,11 @@ from django.views.generic import TemplateView
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class PortalPage(TemplateView):
     """A page whose JavaScript calls the API: the CSRF cookie must be set for its POSTs."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["attachment_max_bytes"] = getattr(settings, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+        return context
 
 
 class HomeView(PortalPage):
@@ -26,7 +35,19 @@ class ArticleView(PortalPage):
 
 
 class ContactView(PortalPage):
+    """The choice for someone not logged in: log in, or file without an account."""
+
     template_name = "portal/contact.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        category = self.request.GET.get("category", "")
+        query = f"?{urlencode({'category': category})}" if category else ""
+        new_ticket_url = reverse("portal:ticket_new") + query
+        context["new_ticket_url"] = new_ticket_url
+        context["login_url"] = f"{reverse('portal:login')}?{urlencode({'next': new_ticket_url})}"
+        context["guest_url"] = reverse("portal:guest_new") + query
+        return context
 
 
 class VerifyView(PortalPage):

@@ -8,6 +8,10 @@ Kind = TicketEvent.Kind
 
 
 def _status_label(value: str) -> str:
+    """Status names as the customer reads them (the staff labels say "customer")."""
+    customer_labels = {Ticket.Status.PENDING_CUSTOMER: _("waiting for your reply")}
+    if value in customer_labels:
+        return str(customer_labels[value])
     try:
         return str(Ticket.Status(value).label)
     except ValueError:

@@ -118,7 +118,7 @@ export function formatBytes(bytes) {
   return new Intl.NumberFormat(LANG, {
     style: "unit",
     unit: byteUnits[index],
-    unitDisplay: "short",
+    unitDisplay: index === 0 ? "narrow" : "short",
     maximumFractionDigits: index === 0 ? 0 : 1,
   }).format(value);
 }

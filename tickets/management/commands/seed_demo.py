@@ -46,7 +46,7 @@ CATEGORIES = [
     (
         "account_locked",
         "Account locked or 2FA lost",
-        "账户被锁定或丢失两步验证",
+        "账户被锁定或丢失双重验证",
         "general",
         Priority.HIGH,
         [],
