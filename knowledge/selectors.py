@@ -4,7 +4,7 @@ PostgreSQL has no Chinese parser), a plain word match on SQLite."""
 import re
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from .models import Article
 
@@ -62,7 +62,10 @@ def article_search(*, query: str = "", language: str | None = None, category: st
         # Any of the words may match (a customer's sentence is not a boolean query); rank sorts.
         search = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
         return articles.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "-helpful_count")
-    match = Q()
+    match, score = Q(), Value(0)
     for word in words:
         match |= Q(title__icontains=word) | Q(body__icontains=word)
-    return articles.filter(match).order_by(F("helpful_count").desc())
+        # A word in the title counts more than one in the body.
+        score = score + Case(When(title__icontains=word, then=Value(3)), default=Value(0))
+        score = score + Case(When(body__icontains=word, then=Value(1)), default=Value(0))
+    return articles.filter(match).annotate(score=score).order_by("-score", F("helpful_count").desc())

@@ -1,5 +1,6 @@
 import markdown
 import nh3
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -99,7 +100,9 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="Words to search (English or Chinese)"),
-            OpenApiParameter("language", str, enum=["en", "zh-hans"], description="Default: all languages"),
+            OpenApiParameter(
+                "language", str, enum=["en", "zh-hans", "all"], description="Default: the request's language"
+            ),
             OpenApiParameter("category", str, description="Category code"),
         ]
     )
@@ -110,8 +113,14 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if self.action != "list":
             return selectors.published_articles()
         params = self.request.query_params
+        # Default: articles in the reader's language (a query in Chinese reads Chinese articles);
+        # `language=all` lists every language.
+        reads_chinese = (get_language() or "").startswith("zh") or selectors.CJK.search(params.get("q", ""))
+        language = params.get("language") or ("zh-hans" if reads_chinese else "en")
         return selectors.article_search(
-            query=params.get("q", ""), language=params.get("language") or None, category=params.get("category") or None
+            query=params.get("q", ""),
+            language=None if language == "all" else language,
+            category=params.get("category") or None,
         )
 
     @extend_schema(

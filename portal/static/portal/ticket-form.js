@@ -447,7 +447,13 @@ function showDuplicate(duplicate) {
           "div",
           { class: "actions" },
           h("a", { class: "btn btn-secondary btn-sm", href: link.href, text: gettext("Open that ticket") }),
-          h("button", { type: "button", class: "btn btn-primary btn-sm", text: gettext("File a new ticket anyway"), on: { click: fileAnyway } }),
+          h("button", {
+            type: "button",
+            id: "file-anyway",
+            class: "btn btn-primary btn-sm",
+            text: gettext("File a new ticket anyway"),
+            on: { click: fileAnyway },
+          }),
         ),
       ),
     ),
@@ -479,7 +485,7 @@ function clientErrors() {
   for (const name of STRUCTURED) {
     if (!isShown(name)) continue;
     if (required.has(name) && !value(name)) {
-      errors[name] = [fmt(gettext("Please fill in: %(field)s."), { field: fieldLabel(name) })];
+      errors[name] = [gettext("Please fill in this field.")];
       if (name === "network") errors[name] = [gettext("Choose the network you used.")];
       if (name === "asset") errors[name] = [gettext("Choose the asset.")];
     }
@@ -493,6 +499,15 @@ function clientErrors() {
   if (!value("subject")) errors.subject = [gettext("Add a short subject.")];
   if (!value("body")) errors.body = [gettext("Tell us what happened.")];
   return errors;
+}
+
+/** The field's visible label (without the required / optional marks), else a generic name. */
+function labelOf(name) {
+  const label = form.querySelector(`label[for="f-${name}"]`);
+  if (!label) return fieldLabel(name);
+  const copy = label.cloneNode(true);
+  for (const mark of copy.querySelectorAll(".req, .optional")) mark.remove();
+  return copy.textContent.trim() || fieldLabel(name);
 }
 
 function clearErrors() {
@@ -518,7 +533,7 @@ function showErrors(fields, general = []) {
     }
     setMessage(name, messages.join(" "), "error");
     first = first || field(name);
-    items.push(h("li", {}, h("a", { href: `#f-${name}`, text: `${fieldLabel(name)}: ${messages.join(" ")}` })));
+    items.push(h("li", {}, h("a", { href: `#f-${name}`, text: `${labelOf(name)}: ${messages.join(" ")}` })));
   }
   for (const [name, messages] of Object.entries(fields)) {
     if (!FORM_ORDER.includes(name)) general.push(...messages.map((text) => `${fieldLabel(name)}: ${text}`));

@@ -58,7 +58,7 @@ export class Uploader {
 
   /** Files waiting to be sent (valid, not yet uploaded). */
   get pending() {
-    return this.items.filter((item) => item.state === "queued" || item.state === "failed");
+    return this.items.filter((item) => item.state === "queued");
   }
 
   add(fileList) {

@@ -88,6 +88,18 @@ CATEGORIES = [
     ("other", "Something else", "其他问题", "general", Priority.NORMAL, [], [], "Anything that fits nowhere else."),
 ]
 
+DESCRIPTIONS_ZH = {
+    "deposit_missing": "加密货币充值尚未到达您的账户。",
+    "withdrawal_delayed": "提现处理中、卡住或未到账。",
+    "account_locked": "无法登录，或丢失了双重验证设备。",
+    "kyc_verification": "身份认证的问题或疑问。",
+    "trade_dispute": "订单成交异常，或 P2P 交易纠纷。",
+    "account_compromised": "有人正在使用您的账户，或出现了不是您本人的操作。",
+    "api": "API 密钥或请求相关的问题。",
+    "fees": "关于手续费的问题。",
+    "other": "其他任何问题。",
+}
+
 THRESHOLDS = {"BTC": "1", "ETH": "20", "USDT": "50000", "USDC": "50000", "SOL": "500", "XRP": "100000"}
 
 MACROS = [
@@ -186,6 +198,7 @@ class Command(BaseCommand):
                     "name": name,
                     "name_zh_hans": name_zh,
                     "description": description,
+                    "description_zh_hans": DESCRIPTIONS_ZH.get(code, ""),
                     "default_team": teams[team],
                     "default_priority": priority,
                     "required_fields": required,
