@@ -249,7 +249,7 @@ class SlaClock(models.Model):
     next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["ticket", "metric"]
+        ordering = ["ticket_id", "metric"]
         constraints = [models.UniqueConstraint(fields=["ticket", "metric"], name="sla_clock_one_per_metric")]
         indexes = [
             # The sweep reads only due rows: a partial index keeps it small.

@@ -9,7 +9,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Field, Func, QuerySet, Value
+from django.db.models.lookups import GreaterThan
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import pagination
@@ -23,6 +24,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
 
 
+class RowValue(Func):
+    template = "(%(expressions)s)"
+    arg_joiner = ", "
+    output_field = Field()
+
+
 class KeysetPagination(pagination.BasePagination):
     """Cursor pagination over an ascending, unique composite sort key (the last field must be unique)."""
 
@@ -30,9 +37,8 @@ class KeysetPagination(pagination.BasePagination):
     page_size_query_param = "page_size"
     page_size = 25
     max_page_size = 100
+    # Ascending, never NULL (coalesce NULLs in an annotation), the last one unique.
     ordering: tuple[str, ...] = ("id",)
-    # Fields that may be NULL, sorted after every value (NULLS LAST).
-    nullable: frozenset[str] = frozenset()
 
     def _page_size(self, request) -> int:
         try:
@@ -61,35 +67,15 @@ class KeysetPagination(pagination.BasePagination):
             decoded.append(value)
         return decoded
 
-    def _greater(self, field: str, value: Any) -> Q | None:
-        if field in self.nullable:
-            if value is None:
-                return None  # nothing sorts after NULL
-            return Q(**{f"{field}__gt": value}) | Q(**{f"{field}__isnull": True})
-        return Q(**{f"{field}__gt": value})
-
-    def _equal(self, field: str, value: Any) -> Q:
-        return Q(**{f"{field}__isnull": True}) if value is None else Q(**{field: value})
-
-    def _after(self, values: list[Any]) -> Q:
-        """Rows after the cursor in (a, b, c) order: a > x, or a = x and b > y, or …"""
-        condition = Q(pk__in=[])
-        for index, field in enumerate(self.ordering):
-            step = self._greater(field, values[index])
-            if step is None:
-                continue
-            for previous, earlier in zip(self.ordering[:index], values[:index], strict=False):
-                step &= self._equal(previous, earlier)
-            condition |= step
-        return condition
-
-    def _order_by(self) -> list:
-        return [F(field).asc(nulls_last=True) if field in self.nullable else field for field in self.ordering]
+    def _after(self, values: list[Any]) -> GreaterThan:
+        """Rows after the cursor: one row-value comparison, (a, b, c) > (x, y, z), which both
+        PostgreSQL and SQLite answer with a range scan of an index on (a, b, c)."""
+        return GreaterThan(RowValue(*[F(field) for field in self.ordering]), RowValue(*[Value(v) for v in values]))
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None):
         self.request = request
         size = self._page_size(request)
-        queryset = queryset.order_by(*self._order_by())
+        queryset = queryset.order_by(*self.ordering)
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor:
             queryset = queryset.filter(self._after(self._decode(cursor)))

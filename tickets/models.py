@@ -1,8 +1,11 @@
 import secrets
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +25,12 @@ class Priority(models.TextChoices):
     NORMAL = "normal", _("Normal")
     LOW = "low", _("Low")
 
+
+# The queue's first sort key: the nearest SLA due time, tickets without a running clock last.
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+QUEUE_DUE = Coalesce(F("sla_due_at"), Value(FAR_FUTURE, output_field=models.DateTimeField()))
+OPEN_STATUS_VALUES = ("new", "open", "pending_customer", "on_hold")
+AWAITING_FIRST_RESPONSE_VALUES = ("new", "open", "on_hold")
 
 # Lower rank = more urgent; the queue sorts on the stored rank so an index serves it.
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
@@ -204,14 +213,26 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
-            # The queue: a team's open work, most urgent and oldest first.
+            # The agents' queue: open work in queue order (see QUEUE_DUE); team filters ride along.
             models.Index(
-                fields=["team", "status", "priority_rank", "created_at", "id"],
-                name="ticket_queue_idx",
+                QUEUE_DUE,
+                F("priority_rank"),
+                F("created_at"),
+                F("id"),
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+                name="ticket_open_queue_idx",
             ),
-            models.Index(fields=["status", "priority_rank", "created_at", "id"], name="ticket_queue_all_idx"),
+            # A customer's place in the queue, and the team's recent pace.
+            models.Index(
+                fields=["team", "priority_rank", "created_at", "id"],
+                condition=Q(first_response_at__isnull=True, status__in=AWAITING_FIRST_RESPONSE_VALUES),
+                name="ticket_waiting_first_idx",
+            ),
+            models.Index(fields=["team", "first_response_at"], name="ticket_team_answered_idx"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            # Reminders and auto-close: tickets that have waited in a status since a time.
+            models.Index(fields=["status", "status_changed_at"], name="ticket_status_age_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -12,10 +12,11 @@ from ..selectors import OPEN_STATUSES
 
 
 class QueueFilter(django_filters.FilterSet):
+    # distinct=False: these filters join nothing, and DISTINCT would sort whole rows.
     status = django_filters.MultipleChoiceFilter(
-        choices=Ticket.Status.choices, help_text="Repeat for several. Default: every open status."
+        choices=Ticket.Status.choices, distinct=False, help_text="Repeat for several. Default: every open status."
     )
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     team = django_filters.ModelChoiceFilter(
         field_name="team", to_field_name="code", queryset=Team.objects.all(), help_text="Team code."
     )

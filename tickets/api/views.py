@@ -361,8 +361,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 class QueuePagination(KeysetPagination):
     # Nearest SLA due time first (no running clock: last), then most urgent, then oldest.
-    ordering = ("sla_due_at", "priority_rank", "created_at", "id")
-    nullable = frozenset({"sla_due_at"})
+    # `queue_due` is the nearest SLA due time, or the far future when no clock runs (selectors).
+    ordering = ("queue_due", "priority_rank", "created_at", "id")
 
 
 @extend_schema_view(
