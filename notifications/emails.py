@@ -41,36 +41,36 @@ def _promises(ticket: "Ticket") -> dict:
     return customer_promises(ticket)
 
 
+def _to_customer(*, ticket: "Ticket", template: str, now: datetime, to: str | None = None, **extra) -> None:
+    """One customer e-mail about a ticket: in their language, with their anti-phishing code."""
+    context = {**_customer_context(ticket), **extra}
+    outbox_enqueue_email(
+        to=ticket.requester.email if to is None else to,
+        template=template,
+        context=context,
+        language=_customer_language(ticket.requester),
+        purpose=template,
+        ticket_reference=ticket.reference,
+        now=now,
+    )
+
+
 def ticket_created(*, ticket: "Ticket", now: datetime) -> None:
     from tickets.selectors import ticket_queue_info
 
-    context = _customer_context(ticket)
-    context["queue"] = ticket_queue_info(ticket=ticket, now=now)
-    context["sla"] = _promises(ticket)
-    outbox_enqueue_email(
-        to=ticket.requester.email,
+    _to_customer(
+        ticket=ticket,
         template="ticket_created",
-        context=context,
-        language=_customer_language(ticket.requester),
-        purpose="ticket_created",
-        ticket_reference=ticket.reference,
         now=now,
+        queue=ticket_queue_info(ticket=ticket, now=now),
+        sla=_promises(ticket),
     )
 
 
 def agent_replied(*, ticket: "Ticket", message: "Message", now: datetime) -> None:
-    context = _customer_context(ticket)
-    context["message"] = message
-    context["agent_name"] = message.author.first_name or message.author.username if message.author else ""
-    outbox_enqueue_email(
-        to=ticket.requester.email,
-        template="agent_replied",
-        context=context,
-        language=_customer_language(ticket.requester),
-        purpose="agent_replied",
-        ticket_reference=ticket.reference,
-        now=now,
-    )
+    author = message.author
+    agent_name = (author.first_name or author.username) if author else ""
+    _to_customer(ticket=ticket, template="agent_replied", now=now, message=message, agent_name=agent_name)
 
 
 def ticket_assigned(*, ticket: "Ticket", assignee: "User", actor: "User", now: datetime) -> None:
@@ -94,57 +94,26 @@ def ticket_assigned(*, ticket: "Ticket", assignee: "User", actor: "User", now: d
 
 
 def customer_reminder(*, ticket: "Ticket", hours: int, closes_at: datetime, now: datetime) -> None:
-    context = _customer_context(ticket)
-    context.update({"hours": hours, "closes_at": closes_at})
-    outbox_enqueue_email(
-        to=ticket.requester.email,
-        template="customer_reminder",
-        context=context,
-        language=_customer_language(ticket.requester),
-        purpose="customer_reminder",
-        ticket_reference=ticket.reference,
-        now=now,
-    )
+    _to_customer(ticket=ticket, template="customer_reminder", now=now, hours=hours, closes_at=closes_at)
 
 
 def ticket_auto_closed(*, ticket: "Ticket", reason: str, now: datetime) -> None:
-    context = _customer_context(ticket)
-    context["reason"] = reason
-    outbox_enqueue_email(
-        to=ticket.requester.email,
-        template="ticket_auto_closed",
-        context=context,
-        language=_customer_language(ticket.requester),
-        purpose="ticket_auto_closed",
-        ticket_reference=ticket.reference,
-        now=now,
-    )
+    _to_customer(ticket=ticket, template="ticket_auto_closed", now=now, reason=reason)
 
 
 def rating_invitation(*, ticket: "Ticket", now: datetime) -> None:
-    context = _customer_context(ticket)
-    context["rate_url"] = f"{settings.SITE_URL}/tickets/{ticket.reference}/#rate"
-    outbox_enqueue_email(
-        to=ticket.requester.email,
-        template="rating_invitation",
-        context=context,
-        language=_customer_language(ticket.requester),
-        purpose="rating_invitation",
-        ticket_reference=ticket.reference,
-        now=now,
+    # The ticket page (a guest's private link for a guest) opens at its rating form.
+    _to_customer(
+        ticket=ticket, template="rating_invitation", now=now, rate_url=_customer_context(ticket)["ticket_url"] + "#rate"
     )
 
 
 def guest_link(*, ticket: "Ticket", email: str, token: str, now: datetime) -> None:
-    context = _customer_context(ticket)
-    context["guest_url"] = f"{settings.SITE_URL}/guest/{token}/"
-    context["valid_days"] = settings.GUEST_LINK_MAX_AGE // 86400
-    outbox_enqueue_email(
-        to=email,
+    _to_customer(
+        ticket=ticket,
         template="guest_link",
-        context=context,
-        language=_customer_language(ticket.requester),
-        purpose="guest_link",
-        ticket_reference=ticket.reference,
         now=now,
+        to=email,
+        guest_url=f"{settings.SITE_URL}/guest/{token}/",
+        valid_days=settings.GUEST_LINK_MAX_AGE // 86400,
     )
