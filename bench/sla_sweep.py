@@ -94,6 +94,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="monkeypatch QuerySet.bulk_update (PostgreSQL: UPDATE ... FROM (VALUES ...)) to measure the fix "
         "suggested in bench/README.md; the figures are then NOT those of the code as it stands",
     )
+    parser.add_argument(
+        "--patch-lock-plan",
+        action="store_true",
+        help="monkeypatch sla.sweep._lock_due_batch to run with enable_bitmapscan off (the second suggested fix); "
+        "the figures are then NOT those of the code as it stands",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument(
         "--allow-any-database",
@@ -553,19 +559,56 @@ def drop_outbox(now: datetime | None) -> int:
 
 
 class QueryCounter:
-    """Counts statements and their time (execute_wrapper: no 9,000-entry log limit)."""
+    """Counts statements and their time, in all and by shape (execute_wrapper: no 9,000-entry log
+    limit, and times to the microsecond where CaptureQueriesContext rounds to the millisecond)."""
 
     def __init__(self) -> None:
         self.count = 0
         self.seconds = 0.0
+        self.by_shape: dict[str, list[float]] = {}
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
+            elapsed = time.perf_counter() - started
             self.count += 1
-            self.seconds += time.perf_counter() - started
+            self.seconds += elapsed
+            entry = self.by_shape.setdefault(shape(sql), [0, 0.0])
+            entry[0] += 1
+            entry[1] += elapsed
+
+    def shapes(self) -> dict[str, dict[str, float]]:
+        ordered = sorted(self.by_shape.items(), key=lambda item: -item[1][1])
+        return {key: {"count": count, "ms": round(seconds * 1000, 1)} for key, (count, seconds) in ordered}
+
+
+def shape(sql: str) -> str:
+    import re
+
+    verb = sql.split(None, 1)[0].upper()
+    match = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql)
+    return f"{verb} {match.group(1) if match else '?'}"
+
+
+CHURNED_TABLES = (
+    "tickets_ticket",
+    "sla_slaclock",
+    "sla_escalationfiring",
+    "notifications_outboxmessage",
+    "tickets_ticketevent",
+)
+
+
+def vacuum_churned() -> float:
+    """VACUUM (ANALYZE) the tables the scenarios update and delete from. What autovacuum would do
+    between sweeps in production; here it may be off (it is on the machine of the README figures),
+    and without it every run would leave more dead tuples for the next one to step over."""
+    started = time.perf_counter()
+    for table in CHURNED_TABLES:
+        sql_exec(f"VACUUM (ANALYZE) {table}")
+    return time.perf_counter() - started
 
 
 def clear_strays() -> int:
@@ -644,7 +687,7 @@ def scenario_a(args: argparse.Namespace, run: int) -> dict[str, Any]:
             "replay_sweep": {"clocks": replay.clocks, "steps_fired": replay.steps_fired, "breaches": replay.breaches},
             "firing_rows_after_replay": firings_of(ids),
             "lock_sql": lock_sql,
-            "query_shapes": query_shapes(captured.captured_queries),
+            "sql_by_shape": counter.shapes(),
         }
         log(
             f"  A run {run}: {due:,} due -> {result.clocks:,} clocks, {result.steps_fired:,} steps fired "
@@ -652,6 +695,10 @@ def scenario_a(args: argparse.Namespace, run: int) -> dict[str, Any]:
             f"{summary['outbox_rows']:,} outbox rows, "
             f"{summary['queries']} queries ({counter.seconds * 1000:.0f} ms in SQL), wall {wall * 1000:.0f} ms "
             f"[load {summary['load_1m']}]"
+        )
+        log(
+            "          SQL by statement: "
+            + ", ".join(f"{key} {v['count']}x {v['ms']:.0f} ms" for key, v in summary["sql_by_shape"].items())
         )
         log(
             f"          again at once: {again.clocks} clocks, {again.steps_fired} fired; replay of the same "
@@ -664,20 +711,6 @@ def scenario_a(args: argparse.Namespace, run: int) -> dict[str, Any]:
         repark(ids, timezone.now())
 
 
-def query_shapes(queries: list[dict]) -> dict[str, int]:
-    """Statements grouped by their first words and table, for the README's query breakdown."""
-    import re
-
-    shapes: dict[str, int] = {}
-    for query in queries:
-        sql = query["sql"]
-        verb = sql.split(None, 1)[0].upper()
-        match = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql)
-        key = f"{verb} {match.group(1) if match else '?'}"
-        shapes[key] = shapes.get(key, 0) + 1
-    return dict(sorted(shapes.items(), key=lambda item: -item[1]))
-
-
 def scenario_b(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection
     from django.utils import timezone
@@ -685,6 +718,7 @@ def scenario_b(args: argparse.Namespace) -> dict[str, Any]:
     from sla.sweep import sla_sweep
 
     strays = clear_strays()
+    log(f"  VACUUM (ANALYZE) of the tables scenario A churned: {vacuum_churned():.1f} s")
     ids = pick_clocks(args.many_due, timezone.now(), seed=0.5)
     started = time.perf_counter()
     make_due(ids, timezone.now())
@@ -716,6 +750,7 @@ def scenario_b(args: argparse.Namespace) -> dict[str, Any]:
             "outbox_by_kind": outbox,
             "queries": counter.count,
             "db_s": round(counter.seconds, 2),
+            "sql_by_shape": counter.shapes(),
             "firing_rows": firings_of(ids),
             "second_sweep": {"clocks": again.clocks, "steps_fired": again.steps_fired},
         }
@@ -725,6 +760,10 @@ def scenario_b(args: argparse.Namespace) -> dict[str, Any]:
             f"{summary['steps_per_s']:,.0f} steps/s ({counter.count:,} queries, {counter.seconds:.1f} s in SQL); "
             f"again at once: {again.steps_fired} fired [load {summary['load_1m']}]"
         )
+        log(
+            "     SQL by statement: "
+            + ", ".join(f"{key} {v['count']}x {v['ms'] / 1000:.1f} s" for key, v in summary["sql_by_shape"].items())
+        )
         return summary
     finally:
         drop_outbox(now)
@@ -732,61 +771,72 @@ def scenario_b(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def explain_lock_query(args: argparse.Namespace, captured_sql: str | None) -> dict[str, Any]:
-    """EXPLAIN (ANALYZE, BUFFERS) of the sweep's locking SELECT with --due clocks due. The SQL is
-    rebuilt from the same queryset as sla.sweep._lock_due_batch (and checked against the one the
-    sweep issued in scenario A); it runs in a transaction that is rolled back."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the sweep's locking SELECT with --due clocks due, three ways:
+
+    - stale statistics: the last ANALYZE ran before the clocks became due (what a sweep meets
+      when a burst falls due: autovacuum's ANALYZE lags behind);
+    - the same with enable_bitmapscan off for the statement (the fix suggested in the README);
+    - fresh statistics: after ANALYZE has seen the due clocks.
+
+    The SQL is rebuilt from the same queryset as sla.sweep._lock_due_batch (and compared with the
+    one the sweep issued in scenario A); each EXPLAIN runs in a transaction that is rolled back."""
     from django.db import connection, transaction
     from django.utils import timezone
 
     from sla.models import SlaClock
 
     clear_strays()
+    # VACUUM (and ANALYZE) first, as autovacuum would have done some time before the burst.
+    vacuum_churned()
     ids = pick_clocks(args.due, timezone.now(), seed=0.9)
     make_due(ids, timezone.now())
+    results: dict[str, Any] = {}
     try:
-        # What autovacuum does in production between sweeps; without it the scan also steps over the
-        # dead index entries the scenario set-up itself left behind.
-        sql_exec("VACUUM (ANALYZE) sla_slaclock")
-        now = timezone.now()
-        with transaction.atomic():
-            query = (
-                SlaClock.objects.filter(next_check_at__lte=now)
-                .order_by("next_check_at")
-                .select_for_update(skip_locked=True, of=("self",))[: args.batch_size]
-            )
-            sql, params = query.query.sql_with_params()
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
-                plan = cursor.fetchone()[0]
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-                text = "\n".join(row[0] for row in cursor.fetchall())
-                shown = cursor.mogrify(sql, params).decode() if hasattr(cursor, "mogrify") else sql
-            transaction.set_rollback(True)
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        same = captured_sql is not None and _strip_timestamp(captured_sql) == _strip_timestamp(shown)
-        verdict = lock_verdict(plan[0]["Plan"], due=args.due)
         stats = sql_exec(
             "SELECT pg_size_pretty(pg_relation_size('sla_clock_due_idx')), pg_size_pretty(pg_relation_size("
             "'sla_slaclock')), (SELECT count(*) FROM sla_slaclock WHERE next_check_at IS NOT NULL)"
         )[0]
-        log(f"\n--- EXPLAIN (ANALYZE, BUFFERS) of the sweep's locking SELECT, {args.due:,} clocks due\n{shown}\n")
-        log(text)
-        log(f"==> {verdict}")
-        log(
-            f"    (same statement as the sweep issued in scenario A: {'yes' if same else 'no / not captured'}; "
-            f"sla_clock_due_idx {stats[0]} over {stats[2]:,} indexed clocks, table {stats[1]})"
-        )
-        return {
-            "sql": shown,
-            "plan": text,
-            "verdict": verdict,
-            "same_as_sweep": same,
-            "index_size": stats[0],
-            "table_size": stats[1],
-            "indexed_clocks": stats[2],
-            "execution_ms": plan[0].get("Execution Time"),
-        }
+        for case, settings_sql, analyze_first in (
+            ("stale statistics", None, False),
+            ("stale statistics, enable_bitmapscan off", "SET LOCAL enable_bitmapscan = off", False),
+            ("fresh statistics (after ANALYZE)", None, True),
+        ):
+            if analyze_first:
+                sql_exec("ANALYZE sla_slaclock")
+            now = timezone.now()
+            with transaction.atomic():
+                query = (
+                    SlaClock.objects.filter(next_check_at__lte=now)
+                    .order_by("next_check_at")
+                    .select_for_update(skip_locked=True, of=("self",))[: args.batch_size]
+                )
+                sql, params = query.query.sql_with_params()
+                with connection.cursor() as cursor:
+                    if settings_sql:
+                        cursor.execute(settings_sql)
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                    text = "\n".join(row[0] for row in cursor.fetchall())
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+                    plan = cursor.fetchone()[0]
+                    shown = cursor.mogrify(sql, params).decode()
+                transaction.set_rollback(True)
+            if isinstance(plan, str):
+                plan = json.loads(plan)
+            verdict = lock_verdict(plan[0]["Plan"], due=args.due)
+            if not results:
+                same = captured_sql is not None and _strip_timestamp(captured_sql) == _strip_timestamp(shown)
+                log(f"\n--- EXPLAIN (ANALYZE, BUFFERS) of the sweep's locking SELECT, {args.due:,} clocks due")
+                log(shown)
+                log(
+                    f"(same statement as the sweep issued in scenario A: {'yes' if same else 'no / not captured'}; "
+                    f"sla_clock_due_idx {stats[0]} over {stats[2]:,} indexed clocks; table {stats[1]})"
+                )
+                results.update(
+                    sql=shown, same_as_sweep=same, index_size=stats[0], table_size=stats[1], indexed_clocks=stats[2]
+                )
+            log(f"\n[{case}]\n{text}\n==> {verdict}")
+            results[case] = {"plan": text, "verdict": verdict, "execution_ms": plan[0].get("Execution Time")}
+        return results
     finally:
         repark(ids, timezone.now())
 
@@ -1074,6 +1124,33 @@ def scenario_c(args: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------- main
 
 
+def patch_lock_plan() -> None:
+    """The second fix suggested in bench/README.md, applied in this process only (--patch-lock-plan).
+
+    With statistics from before a burst fell due, PostgreSQL estimates few due clocks and reads the
+    locking SELECT with a bitmap scan: every due clock, sorted, for each batch of 500 (quadratic in
+    the burst). Without bitmap scans for that one statement it walks sla_clock_due_idx in order and
+    stops after batch_size rows, whatever the estimate."""
+    from django.db import connection
+
+    import sla.sweep
+
+    original = sla.sweep._lock_due_batch
+
+    def _lock_due_batch(now, batch_size, skipped):
+        if connection.vendor != "postgresql":
+            return original(now, batch_size, skipped)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
+        try:
+            return original(now, batch_size, skipped)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('enable_bitmapscan', 'on', true)")
+
+    sla.sweep._lock_due_batch = _lock_due_batch
+
+
 def patch_bulk_update() -> None:
     """The fix suggested in bench/README.md, applied in this process only (--patch-bulk-update).
 
@@ -1153,6 +1230,7 @@ def environment_summary(fill_info: dict[str, Any], broker: str) -> dict[str, Any
         "django": django.get_version(),
         "postgresql": scalar("SHOW server_version"),
         "shared_buffers": scalar("SHOW shared_buffers"),
+        "autovacuum": scalar("SHOW autovacuum"),
         "database": settings.DATABASES["default"]["NAME"],
         "broker": broker,
         "open_tickets": scalar("SELECT count(*) FROM tickets_ticket WHERE status IN ('new', 'open')"),
@@ -1167,7 +1245,10 @@ def print_summary(args, env, a_runs, b, plan, c) -> None:
         f"SUMMARY  {env['date']}  |  {env['machine']}  |  PostgreSQL {env['postgresql']}  |  "
         f"{env['open_tickets']:,} open tickets, {env['clocks']:,} clocks"
     )
-    log(f"git {env['git']}  |  load average at start {env['load_average']}  |  broker {env['broker']}")
+    log(
+        f"git {env['git']}  |  load average at start {env['load_average']}  |  autovacuum {env['autovacuum']}  |  "
+        f"broker {env['broker']}"
+    )
     log("=" * 100)
     walls = [run["wall_s"] for run in a_runs]
     first = a_runs[0]
@@ -1186,7 +1267,13 @@ def print_summary(args, env, a_runs, b, plan, c) -> None:
             f"(goal >= 2,000/s), {b['clocks_per_s']:,.0f} clocks/s, {b['outbox_rows']:,} outbox rows, "
             f"{b['queries']:,} queries"
         )
-    log(f"EXPLAIN  {plan['verdict']}; {plan['execution_ms']} ms")
+        lock = b["sql_by_shape"].get("SELECT sla_slaclock", {"count": 0, "ms": 0})
+        log(
+            f"   SQL {b['db_s']} s of the {b['wall_s']} s; "
+            f"the locking SELECT {lock['count']}x = {lock['ms'] / 1000:.1f} s"
+        )
+    for case in ("stale statistics", "stale statistics, enable_bitmapscan off", "fresh statistics (after ANALYZE)"):
+        log(f"EXPLAIN [{case}] {plan[case]['verdict']}; {plan[case]['execution_ms']} ms")
     if c:
         log(
             f"C  due -> escalation e-mail file: {', '.join(f'{v:.1f}' for v in c['latencies_s'])} s "
@@ -1215,9 +1302,13 @@ def main(argv: list[str] | None = None) -> int:
         if healed:
             log(f"Re-parked {healed:,} clocks an earlier (interrupted) run left behind.")
         drop_outbox(None)
+        log(f"VACUUM (ANALYZE) of {', '.join(CHURNED_TABLES)}: {vacuum_churned():.1f} s")
         if args.patch_bulk_update:
             patch_bulk_update()
             log("NOTE: QuerySet.bulk_update monkeypatched (--patch-bulk-update): figures are for the suggested fix.")
+        if args.patch_lock_plan:
+            patch_lock_plan()
+            log("NOTE: sla.sweep._lock_due_batch monkeypatched (--patch-lock-plan): figures are for the suggested fix.")
         env = environment_summary(fill_info, broker)
         log(f"Broker for the sweep's relay: {broker}")
 
