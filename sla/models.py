@@ -229,9 +229,12 @@ class SlaClock(models.Model):
         FULFILLED = "fulfilled", _("Fulfilled")
         STOPPED = "stopped", _("Stopped")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks")
+    # Covered by the unique (ticket, metric) and (policy, state) indexes.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks", db_index=False)
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="clocks")
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="clocks", db_index=False
+    )
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
     cycle = models.PositiveIntegerField(
@@ -273,7 +276,7 @@ class EscalationFiring(models.Model):
     """A step fired for a clock's cycle. The unique row is what makes "exactly once" true
     whatever the number of workers, retries or duplicate deliveries."""
 
-    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="firings")
+    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="firings", db_index=False)
     step = models.ForeignKey(EscalationStep, on_delete=models.CASCADE, related_name="firings")
     cycle = models.PositiveIntegerField(default=1)
     fired_at = models.DateTimeField(_("fired at"))
