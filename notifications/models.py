@@ -14,6 +14,7 @@ class OutboxMessage(models.Model):
     class Kind(models.TextChoices):
         EMAIL = "email", _("E-mail")
         WEBHOOK = "webhook", _("Webhook")
+        EMAIL_BATCH = "email_batch", _("Batch of e-mails (fanned out by a worker)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

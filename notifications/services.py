@@ -162,6 +162,8 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
         return False
     message = OutboxMessage.objects.get(pk=message_id)
     try:
+        if message.kind == OutboxMessage.Kind.EMAIL_BATCH:
+            return _fan_out(message, now=now)
         if message.kind == OutboxMessage.Kind.EMAIL:
             _send_email(message)
         elif message.kind == OutboxMessage.Kind.WEBHOOK:
@@ -187,6 +189,28 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
         locked_until=None,
         last_error="",
     )
+    return True
+
+
+@transaction.atomic
+def _fan_out(batch: OutboxMessage, *, now: datetime) -> bool:
+    """Turn a batch row into one outbox row per e-mail, and mark the batch done, in one
+    transaction: a crash or a second delivery cannot fan it out twice."""
+    locked = OutboxMessage.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != OutboxMessage.Status.PENDING:
+        return False
+    rows = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(kind=OutboxMessage.Kind.EMAIL, created_at=now, next_attempt_at=now, **email)
+            for email in locked.payload.get("emails", [])
+        ],
+        batch_size=1000,
+    )
+    OutboxMessage.objects.filter(pk=locked.pk).update(
+        status=OutboxMessage.Status.SENT, attempts=locked.attempts + 1, sent_at=now, locked_until=None
+    )
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: relay_many(ids))
     return True
 
 

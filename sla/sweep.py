@@ -181,14 +181,12 @@ def _mark_breached(clock_ids: list[int], now: datetime) -> set[int]:
     return marked
 
 
-def _email_row(
-    *, to: User, ticket: Ticket, clock: SlaClock, step: EscalationStep | None, kind: str, now: datetime
-) -> OutboxMessage | None:
+def _alert(*, to: User, ticket: Ticket, clock: SlaClock, step: EscalationStep | None, kind: str) -> dict | None:
+    """One staff alert, as plain data: the batch row carrying it is fanned out by the worker."""
     if not to.email:
         return None
     percent = step.percent if step else 100
-    return OutboxMessage(
-        kind=OutboxMessage.Kind.EMAIL,
+    return dict(
         recipient=to.email,
         subject=f"[{ticket.reference}] SLA {percent}% · {clock.metric}",
         payload={
@@ -210,8 +208,6 @@ def _email_row(
         },
         purpose=f"sla_{kind}",
         ticket_reference=ticket.reference,
-        created_at=now,
-        next_attempt_at=now,
     )
 
 
@@ -319,6 +315,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
 
     events: list[TicketEvent] = []
     outbox: list[OutboxMessage] = []
+    alerts: list[dict] = []
     notes: list[Message] = []
     changed_tickets: dict[int, set[str]] = defaultdict(set)
     fired_by_clock: dict[int, list[EscalationStep]] = defaultdict(list)
@@ -354,9 +351,9 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
             result.fired_by_kind[kind] += 1
             actions = []
             for person in _recipients(step, ticket, members, context).values():
-                row = _email_row(to=person, ticket=ticket, clock=clock, step=step, kind=kind, now=now)
-                if row:
-                    outbox.append(row)
+                alert = _alert(to=person, ticket=ticket, clock=clock, step=step, kind=kind)
+                if alert:
+                    alerts.append(alert)
                     actions.append(f"notify:{person.username}")
             if step.raise_priority and ticket.priority != Priority.URGENT:
                 previous = ticket.priority
@@ -429,9 +426,23 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
         )
     if events:
         TicketEvent.objects.bulk_create(events, batch_size=1000)
+    if alerts:
+        # One row for the batch's alerts, written with the firings; the worker turns it into one
+        # outbox row per e-mail. Thousands of e-mail rows must not lengthen the sweep's transaction.
+        outbox.append(
+            OutboxMessage(
+                kind=OutboxMessage.Kind.EMAIL_BATCH,
+                recipient=f"{len(alerts)} recipients",
+                subject="SLA alerts",
+                payload={"emails": alerts},
+                purpose="sla_alerts",
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+        result.emails += len(alerts)
     if outbox:
         OutboxMessage.objects.bulk_create(outbox, batch_size=1000)
-        result.emails += sum(1 for row in outbox if row.kind == OutboxMessage.Kind.EMAIL)
         ids = [row.pk for row in outbox]
         transaction.on_commit(lambda: relay_many(ids))
 

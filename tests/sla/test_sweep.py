@@ -45,7 +45,12 @@ def kinds(ticket):
 
 
 def emails_to(user):
-    return OutboxMessage.objects.filter(recipient=user.email)
+    """The alerts a sweep queued for someone, once the worker has fanned out the batch rows."""
+    from django.utils import timezone
+
+    for batch in OutboxMessage.objects.filter(kind=OutboxMessage.Kind.EMAIL_BATCH, status="pending"):
+        outbox.outbox_deliver(message_id=batch.pk, now=timezone.now())
+    return OutboxMessage.objects.filter(recipient=user.email, kind=OutboxMessage.Kind.EMAIL)
 
 
 def test_nothing_fires_before_the_first_step(ticket_with_sla, now):
@@ -252,3 +257,14 @@ def test_agents_get_no_mail_for_tickets_of_other_teams(ticket_with_sla, outside_
     AgentFactory(teams=[])
     sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 2.5)
     assert not emails_to(outside_agent).exists()
+
+
+def test_alerts_are_fanned_out_once_even_when_delivered_twice(ticket_with_sla, lead, now):
+    from django.utils import timezone
+
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
+    batch = OutboxMessage.objects.get(kind=OutboxMessage.Kind.EMAIL_BATCH)
+    assert outbox.outbox_deliver(message_id=batch.pk, now=timezone.now()) is True
+    OutboxMessage.objects.filter(pk=batch.pk).update(locked_until=None)
+    assert outbox.outbox_deliver(message_id=batch.pk, now=timezone.now()) is False
+    assert OutboxMessage.objects.filter(recipient=lead.email).count() == 1
