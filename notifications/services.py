@@ -192,6 +192,46 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
     return True
 
 
+def _with_tickets(alerts: list[dict]) -> list[dict]:
+    from tickets.models import Ticket
+
+    tickets = {
+        t.reference: t for t in Ticket.objects.filter(reference__in={a["ref"] for a in alerts}).select_related("team")
+    }
+    return [{**alert, "ticket": tickets.get(alert["ref"])} for alert in alerts]
+
+
+def _sla_alert_row(alert: dict, *, now: datetime) -> OutboxMessage:
+    """A staff alert from a sweep, rendered (in English) when it is sent."""
+    ticket = alert["ticket"]
+    reference = alert["ref"]
+    return OutboxMessage(
+        kind=OutboxMessage.Kind.EMAIL,
+        recipient=alert["to"],
+        subject=f"[{reference}] SLA {alert['percent']}% {alert['metric']}",
+        payload={
+            "template": "sla_escalation",
+            "language": "en",
+            "context": {
+                "reference": reference,
+                "subject": ticket.subject if ticket else "",
+                "metric": alert["metric"],
+                "percent": alert["percent"],
+                "kind": alert["kind"],
+                "due_at": alert["due"],
+                "priority": ticket.priority if ticket else "",
+                "team": ticket.team.name if ticket else "",
+                "recipient_name": alert["name"],
+                "ticket_url": f"{settings.SITE_URL}/desk/tickets/{reference}/",
+            },
+        },
+        purpose=f"sla_{alert['kind']}",
+        ticket_reference=reference,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
 @transaction.atomic
 def _fan_out(batch: OutboxMessage, *, now: datetime) -> bool:
     """Turn a batch row into one outbox row per e-mail, and mark the batch done, in one
@@ -200,10 +240,7 @@ def _fan_out(batch: OutboxMessage, *, now: datetime) -> bool:
     if locked.status != OutboxMessage.Status.PENDING:
         return False
     rows = OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(kind=OutboxMessage.Kind.EMAIL, created_at=now, next_attempt_at=now, **email)
-            for email in locked.payload.get("emails", [])
-        ],
+        [_sla_alert_row(alert, now=now) for alert in _with_tickets(locked.payload.get("emails", []))],
         batch_size=1000,
     )
     OutboxMessage.objects.filter(pk=locked.pk).update(

@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -163,9 +162,13 @@ def _insert_firings(rows: list[tuple[int, int, int]], now: datetime) -> set[tupl
 
 
 def _mark_breached(clock_ids: list[int], now: datetime) -> set[int]:
-    """Conditional update: only the sweep that flips breached_at from empty records the breach."""
+    """Only the sweep that flips breached_at from empty records the breach. On PostgreSQL the
+    batch's clocks are locked FOR UPDATE by this transaction, so the rows read are the truth and
+    the final clock update writes breached_at; elsewhere a conditional update decides."""
     if not clock_ids:
         return set()
+    if connection.features.has_select_for_update_skip_locked:
+        return set(clock_ids)
     table = SlaClock._meta.db_table
     marked: set[int] = set()
     with connection.cursor() as cursor:
@@ -182,33 +185,19 @@ def _mark_breached(clock_ids: list[int], now: datetime) -> set[int]:
 
 
 def _alert(*, to: User, ticket: Ticket, clock: SlaClock, step: EscalationStep | None, kind: str) -> dict | None:
-    """One staff alert, as plain data: the batch row carrying it is fanned out by the worker."""
+    """One staff alert, as compact data; the worker that fans the batch out builds the e-mail
+    (notifications.services._fan_out), so the sweep's transaction stays small."""
     if not to.email:
         return None
-    percent = step.percent if step else 100
-    return dict(
-        recipient=to.email,
-        subject=f"[{ticket.reference}] SLA {percent}% · {clock.metric}",
-        payload={
-            # Rendered by the worker at delivery: thousands of alerts must not slow the sweep.
-            "template": "sla_escalation",
-            "language": "en",
-            "context": {
-                "reference": ticket.reference,
-                "subject": ticket.subject,
-                "metric": clock.metric,
-                "percent": percent,
-                "kind": kind,
-                "due_at": clock.due_at.isoformat() if clock.due_at else None,
-                "priority": ticket.priority,
-                "team": ticket.team.name,
-                "recipient_name": to.first_name or to.username,
-                "ticket_url": f"{settings.SITE_URL}/desk/tickets/{ticket.reference}/",
-            },
-        },
-        purpose=f"sla_{kind}",
-        ticket_reference=ticket.reference,
-    )
+    return {
+        "to": to.email,
+        "name": to.first_name or to.username,
+        "ref": ticket.reference,
+        "metric": clock.metric,
+        "percent": step.percent if step else 100,
+        "kind": kind,
+        "due": clock.due_at.isoformat() if clock.due_at else None,
+    }
 
 
 def _webhook_row(*, step: EscalationStep, ticket: Ticket, clock: SlaClock, kind: str, now: datetime) -> OutboxMessage:
