@@ -9,7 +9,7 @@ changes and outbox rows. Its cost follows the number of due clocks, not of ticke
 import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -60,12 +60,18 @@ class _Context:
         self.steps: dict = {}
         self._leads: list[User] | None = None
         self.skipped: set[int] = set()
+        self._named: dict[int, list[User]] = {}
 
     def schedule(self, calendar_id: int | None) -> Schedule:
         if calendar_id not in self.schedules:
             calendar = BusinessCalendar.objects.prefetch_related("intervals", "holidays").filter(pk=calendar_id).first()
             self.schedules[calendar_id] = Schedule.from_calendar(calendar)
         return self.schedules[calendar_id]
+
+    def named_users(self, step: EscalationStep) -> list[User]:
+        if step.pk not in self._named:
+            self._named[step.pk] = list(step.notify_users.all())
+        return self._named[step.pk]
 
     def leads_and_admins(self) -> list[User]:
         if self._leads is None:
@@ -138,6 +144,43 @@ def _update_rows(model, rows: list, fields: list[str]) -> None:
         f"FROM (SELECT v.id, {', '.join(selects)} "
         f"FROM unnest({', '.join(f'%s::{cast}' for cast in casts)}) AS v(id, {names})) AS s "
         "WHERE t.id = s.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+
+
+def _column_arrays(model, rows: list, fields: list[str]) -> tuple[list, list[str], list[str], list[str]]:
+    """Per column: the values of every row as one array, its SQL array type, and how to read it."""
+    arrays, casts, selects, names = [], [], [], []
+    for index, name in enumerate(fields):
+        column = model._meta.get_field(name)
+        db_type = column.db_type(connection)
+        raw = [getattr(row, column.attname) for row in rows]
+        if db_type == "jsonb":
+            arrays.append([None if value is None else json.dumps(value) for value in raw])
+            casts.append("text[]")
+            selects.append(f"v.c{index}::jsonb")
+        else:
+            arrays.append([column.get_db_prep_save(value, connection) for value in raw])
+            casts.append(f"{db_type}[]")
+            selects.append(f"v.c{index}")
+        names.append(f'"{column.column}"')
+    return arrays, casts, selects, names
+
+
+def _insert_rows(model, rows: list, fields: list[str]) -> None:
+    """INSERT … SELECT FROM unnest(arrays) on PostgreSQL: one statement, no per-row SQL building."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        instances = [row if isinstance(row, model) else model(**asdict(row)) for row in rows]
+        model.objects.bulk_create(instances, batch_size=1000)
+        return
+    arrays, casts, selects, names = _column_arrays(model, rows, fields)
+    aliases = ", ".join(f"c{index}" for index in range(len(fields)))
+    sql = (
+        f'INSERT INTO "{model._meta.db_table}" ({", ".join(names)}) '
+        f"SELECT {', '.join(selects)} FROM unnest({', '.join(f'%s::{cast}' for cast in casts)}) AS v({aliases})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
@@ -250,7 +293,7 @@ def _recipients(
         add([ticket.team.lead])
     if step.notify_leads_and_admins:
         add(context.leads_and_admins())
-    add(step.notify_users.all())
+    add(context.named_users(step))
     return people
 
 
@@ -259,8 +302,25 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
     if not clocks:
         return 0
     taken = len(clocks)
-    ticket_query = Ticket.objects.filter(pk__in={c.ticket_id for c in clocks}).select_related(
-        "team", "team__lead", "assignee", "category"
+    person = ("id", "email", "first_name", "username", "is_active")
+    ticket_query = (
+        Ticket.objects.filter(pk__in={c.ticket_id for c in clocks})
+        .select_related("team", "team__lead", "assignee", "category")
+        # Only what the steps read or write: a batch instantiates thousands of these.
+        .only(
+            "reference",
+            "status",
+            "priority",
+            "priority_rank",
+            "sla_breached",
+            "breached_metrics",
+            "updated_at",
+            "team__code",
+            "team__name",
+            *(f"team__lead__{name}" for name in person),
+            *(f"assignee__{name}" for name in person),
+            "category__code",
+        )
     )
     if connection.features.has_select_for_update_skip_locked:
         # Ticket services lock the ticket, then its clocks; the sweep locks clocks, then tickets.
@@ -302,7 +362,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
     for membership in Team.members.through.objects.filter(team_id__in=team_ids).select_related("user"):
         members[membership.team_id].append(membership.user)
 
-    events: list[TicketEvent] = []
+    events: list[_EventRow] = []
     outbox: list[OutboxMessage] = []
     alerts: list[dict] = []
     notes: list[Message] = []
@@ -322,16 +382,14 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
             changed_tickets[ticket.pk] |= {"sla_breached", "breached_metrics"}
             if not any(step.percent == 100 for step in fired_by_clock[clock.pk]):
                 events.append(
-                    TicketEvent(
-                        ticket=ticket,
-                        kind=Kind.SLA_BREACHED,
-                        at=now,
-                        data={
-                            "metric": clock.metric,
-                            "cycle": clock.cycle,
-                            "percent": 100,
-                            "due_at": _iso(clock.due_at),
-                        },
+                    _event(
+                        ticket,
+                        Kind.SLA_BREACHED,
+                        now,
+                        metric=clock.metric,
+                        cycle=clock.cycle,
+                        percent=100,
+                        due_at=_iso(clock.due_at),
                     )
                 )
         for step in fired_by_clock[clock.pk]:
@@ -413,8 +471,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
             _event(note.ticket, Kind.MESSAGE_ADDED, now, message_id=note.pk, internal=True, by="system")
             for note in notes
         )
-    if events:
-        TicketEvent.objects.bulk_create(events, batch_size=1000)
+    _insert_rows(TicketEvent, events, ["ticket", "actor", "kind", "data", "at"])
     if alerts:
         # One row for the batch's alerts, written with the firings; the worker turns it into one
         # outbox row per e-mail. Thousands of e-mail rows must not lengthen the sweep's transaction.
@@ -452,8 +509,19 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _event(ticket: Ticket, kind: str, now: datetime, **data) -> TicketEvent:
-    return TicketEvent(ticket=ticket, actor=None, kind=kind, at=now, data=data)
+@dataclass(slots=True)
+class _EventRow:
+    """An audit event as plain data (no model instance): thousands per batch go in one INSERT."""
+
+    ticket_id: int
+    kind: str
+    at: datetime
+    data: dict
+    actor_id: int | None = None
+
+
+def _event(ticket: Ticket, kind: str, now: datetime, **data) -> _EventRow:
+    return _EventRow(ticket_id=ticket.pk, kind=kind, at=now, data=data)
 
 
 def sla_sweep(*, now: datetime, batch_size: int = 500, max_batches: int | None = None) -> SweepResult:

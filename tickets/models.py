@@ -237,9 +237,16 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["team", "first_response_at"], name="ticket_team_answered_idx"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
-            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
-            # Reminders and auto-close: tickets that have waited in a status since a time.
-            models.Index(fields=["status", "status_changed_at"], name="ticket_status_age_idx"),
+            # Partial indexes: a row outside the condition costs no index write when it changes.
+            models.Index(
+                fields=["assignee", "status"], condition=Q(assignee__isnull=False), name="ticket_assignee_idx"
+            ),
+            # Reminders and auto-close: tickets that have waited on the customer, or stayed solved.
+            models.Index(
+                fields=["status", "status_changed_at"],
+                condition=Q(status__in=["pending_customer", "solved"]),
+                name="ticket_status_age_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
