@@ -28,6 +28,15 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
+def render_email(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """Subject (one line), text and HTML of an e-mail template, in the given language."""
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
+    return subject, text, html
+
+
 def outbox_enqueue_email(
     *,
     to: str,
@@ -44,10 +53,7 @@ def outbox_enqueue_email(
     """
     if not to:
         return None
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-        text = render_to_string(f"emails/{template}.txt", context)
-        html = render_to_string(f"emails/{template}.html", context)
+    subject, text, html = render_email(template, context, language)
     message = OutboxMessage.objects.create(
         kind=OutboxMessage.Kind.EMAIL,
         recipient=to,
@@ -95,20 +101,13 @@ def _claim(message_id: Any, *, now: datetime) -> bool:
     return claimed == 1
 
 
-def _render_lazy(message: OutboxMessage) -> tuple[str, str, str]:
-    """Rows written in bulk (SLA alerts) carry a template and plain context, rendered here."""
-    payload = message.payload
-    template, context = payload["template"], payload.get("context", {})
-    with translation.override(payload.get("language", "en")):
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-        text = render_to_string(f"emails/{template}.txt", context)
-        html = render_to_string(f"emails/{template}.html", context)
-    return subject, text, html
-
-
 def _send_email(message: OutboxMessage) -> None:
-    if "template" in message.payload:
-        subject, text, html = _render_lazy(message)
+    payload = message.payload
+    if "template" in payload:
+        # Rows written in bulk (SLA alerts) carry a template and plain context, rendered here.
+        subject, text, html = render_email(
+            payload["template"], payload.get("context", {}), payload.get("language", "en")
+        )
     else:
         subject, text, html = message.subject, message.payload.get("text", ""), message.payload.get("html", "")
     email = EmailMultiAlternatives(

@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.roles import ROLE_GROUPS, Role
 from notifications.models import OutboxMessage
 from notifications.services import relay_many
-from tickets.models import PRIORITY_RANK, Message, Priority, Ticket, TicketEvent
+from tickets.models import PRIORITY_RANK, Message, Priority, Team, Ticket, TicketEvent
 from tickets.routing import raise_priority
 
 from .models import BusinessCalendar, EscalationFiring, EscalationStep, SlaClock
@@ -122,29 +122,15 @@ def _update_rows(model, rows: list, fields: list[str]) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_update(rows, fields, batch_size=500)
         return
-    columns = [model._meta.get_field(name) for name in fields]
-    arrays: list[list] = [[row.pk for row in rows]]
-    casts, selects, assignments = ["bigint[]"], [], []
-    for index, column in enumerate(columns):
-        db_type = column.db_type(connection)
-        raw = [getattr(row, column.attname) for row in rows]
-        if db_type == "jsonb":
-            # JSON travels as text and is cast back per element.
-            arrays.append([None if value is None else json.dumps(value) for value in raw])
-            casts.append("text[]")
-            selects.append(f'v.c{index}::jsonb AS "{column.column}"')
-        else:
-            arrays.append([column.get_db_prep_save(value, connection) for value in raw])
-            casts.append(f"{db_type}[]")
-            selects.append(f'v.c{index} AS "{column.column}"')
-        assignments.append(f'"{column.column}" = s."{column.column}"')
-    names = ", ".join(f"c{index}" for index in range(len(columns)))
+    arrays, casts, selects, names = _column_arrays(model, rows, fields)
+    aliases = ", ".join(f"c{index}" for index in range(len(fields)))
     sql = (
-        f'UPDATE "{model._meta.db_table}" AS t SET {", ".join(assignments)} '
-        f"FROM (SELECT v.id, {', '.join(selects)} "
-        f"FROM unnest({', '.join(f'%s::{cast}' for cast in casts)}) AS v(id, {names})) AS s "
+        f'UPDATE "{model._meta.db_table}" AS t SET {", ".join(f"{name} = s.c{i}" for i, name in enumerate(names))} '
+        f"FROM (SELECT v.id, {', '.join(f'{select} AS c{i}' for i, select in enumerate(selects))} "
+        f"FROM unnest(%s::bigint[], {', '.join(f'%s::{cast}' for cast in casts)}) AS v(id, {aliases})) AS s "
         "WHERE t.id = s.id"
     )
+    arrays = [[row.pk for row in rows], *arrays]
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
 
@@ -357,8 +343,6 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
 
     team_ids = {tickets[c.ticket_id].team_id for c in clocks}
     members: dict[int, list[User]] = defaultdict(list)
-    from tickets.models import Team
-
     for membership in Team.members.through.objects.filter(team_id__in=team_ids).select_related("user"):
         members[membership.team_id].append(membership.user)
 
@@ -366,7 +350,8 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
     outbox: list[OutboxMessage] = []
     alerts: list[dict] = []
     notes: list[Message] = []
-    changed_tickets: dict[int, set[str]] = defaultdict(set)
+    # Tickets a step changed; all TICKET_SWEEP_FIELDS of these (locked) rows are written back.
+    changed_tickets: set[int] = set()
     fired_by_clock: dict[int, list[EscalationStep]] = defaultdict(list)
     for clock_id, step_id in sorted(fired, key=lambda pair: (pair[0], steps_by_id[pair[1]].percent)):
         fired_by_clock[clock_id].append(steps_by_id[step_id])
@@ -379,7 +364,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
             if clock.metric not in ticket.breached_metrics:
                 ticket.breached_metrics = [*ticket.breached_metrics, clock.metric]
             ticket.sla_breached = True
-            changed_tickets[ticket.pk] |= {"sla_breached", "breached_metrics"}
+            changed_tickets.add(ticket.pk)
             if not any(step.percent == 100 for step in fired_by_clock[clock.pk]):
                 events.append(
                     _event(
@@ -406,7 +391,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 previous = ticket.priority
                 ticket.priority = raise_priority(ticket.priority)
                 ticket.priority_rank = PRIORITY_RANK[Priority(ticket.priority)]
-                changed_tickets[ticket.pk] |= {"priority", "priority_rank"}
+                changed_tickets.add(ticket.pk)
                 events.append(
                     _event(
                         ticket,
@@ -418,10 +403,10 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
             if step.move_to_team_id and step.move_to_team_id != ticket.team_id:
                 previous_team = ticket.team.code
                 ticket.team = step.move_to_team
-                changed_tickets[ticket.pk].add("team")
+                changed_tickets.add(ticket.pk)
                 if ticket.assignee_id and ticket.assignee_id not in {u.pk for u in members.get(ticket.team_id, [])}:
                     ticket.assignee = None
-                    changed_tickets[ticket.pk].add("assignee")
+                    changed_tickets.add(ticket.pk)
                 events.append(
                     _event(
                         ticket,
@@ -433,7 +418,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
             if step.unassign and ticket.assignee_id:
                 previous_assignee = ticket.assignee_id
                 ticket.assignee = None
-                changed_tickets[ticket.pk].add("assignee")
+                changed_tickets.add(ticket.pk)
                 events.append(_event(ticket, Kind.UNASSIGNED, now, previous=previous_assignee, reason="escalation"))
             if step.internal_note:
                 notes.append(
