@@ -73,6 +73,12 @@ class _Context:
             self._named[step.pk] = list(step.notify_users.all())
         return self._named[step.pk]
 
+    def can_work_on(self, user_id: int, team_id: int, members: dict[int, list[User]]) -> bool:
+        """tickets.services._can_work_on for a whole batch: a member of the team, or a lead or admin."""
+        return user_id in {user.pk for user in members.get(team_id, [])} or user_id in {
+            user.pk for user in self.leads_and_admins()
+        }
+
     def leads_and_admins(self) -> list[User]:
         if self._leads is None:
             self._leads = list(
@@ -341,7 +347,9 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
     fired = _insert_firings(wanted, now) if wanted else set()
     breached = _mark_breached(crossing, now)
 
+    # Members of the batch's teams and of the teams steps move tickets to.
     team_ids = {tickets[c.ticket_id].team_id for c in clocks}
+    team_ids |= {step.move_to_team_id for step in steps_by_id.values() if step.move_to_team_id}
     members: dict[int, list[User]] = defaultdict(list)
     for membership in Team.members.through.objects.filter(team_id__in=team_ids).select_related("user"):
         members[membership.team_id].append(membership.user)
@@ -404,7 +412,8 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 previous_team = ticket.team.code
                 ticket.team = step.move_to_team
                 changed_tickets.add(ticket.pk)
-                if ticket.assignee_id and ticket.assignee_id not in {u.pk for u in members.get(ticket.team_id, [])}:
+                if ticket.assignee_id and not context.can_work_on(ticket.assignee_id, ticket.team_id, members):
+                    # As tickets.services.ticket_change_team: the holder follows only into a team they work.
                     ticket.assignee = None
                     changed_tickets.add(ticket.pk)
                 events.append(

@@ -268,3 +268,15 @@ def test_alerts_are_fanned_out_once_even_when_delivered_twice(ticket_with_sla, l
     OutboxMessage.objects.filter(pk=batch.pk).update(locked_until=None)
     assert outbox.outbox_deliver(message_id=batch.pk, now=timezone.now()) is False
     assert OutboxMessage.objects.filter(recipient=lead.email).count() == 1
+
+
+def test_moving_step_keeps_an_assignee_who_works_in_the_new_team(ticket_with_sla, sla_policy, security, now):
+    from tests.factories import AgentFactory
+
+    both = AgentFactory(teams=[ticket_with_sla.team, security])
+    services.ticket_claim(ticket=ticket_with_sla, agent=both, now=now)
+    rule = EscalationRule.objects.get(policy=sla_policy, metric=Metric.FIRST_RESPONSE)
+    EscalationStep.objects.create(rule=rule, percent=150, move_to_team=security)
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.5)
+    ticket_with_sla.refresh_from_db()
+    assert (ticket_with_sla.team, ticket_with_sla.assignee) == (security, both)
