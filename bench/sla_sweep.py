@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from common import REPO_ROOT, benchmark_database, ensure_database  # bench/common.py (bench/ is sys.path[0])
 
 CUSTOMER_PREFIX = "bench-sla-cust-"
 SUBJECT_PREFIX = "SLA bench #"  # marks the generated tickets (and only them)
@@ -125,53 +125,12 @@ def configure_environment(args: argparse.Namespace) -> dict[str, Any]:
         # The worker and beat of scenario C and this process must share one broker.
         os.environ["REDIS_URL"] = args.redis_url
 
-    import environ
-
-    url = os.environ.get("DATABASE_URL", "")
-    try:
-        config = environ.Env.db_url_config(url) if url else {}
-    except Exception as error:  # noqa: BLE001 - any unparsable URL is a refusal, not a traceback
-        sys.exit(f"Refusing to run: cannot parse DATABASE_URL ({error}).")
-    engine = config.get("ENGINE", "")
-    if "postgresql" not in engine and "postgis" not in engine:
-        sys.exit(
-            "Refusing to run: DATABASE_URL must point at PostgreSQL (the sweep relies on SKIP LOCKED, "
-            "ON CONFLICT and partial indexes), e.g.\n"
-            "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/support_desk_sla_bench "
-            ".venv/bin/python bench/sla_sweep.py"
-        )
-    if "bench" not in str(config.get("NAME", "")) and not args.allow_any_database:
-        sys.exit(
-            f"Refusing to run: database {config.get('NAME')!r} does not look like a benchmark database "
-            "(its name should contain 'bench'); this script adds up to --tickets fake tickets. "
-            "Pass --allow-any-database to override."
-        )
-    return config
-
-
-def ensure_database(config: dict[str, Any]) -> bool:
-    """Create the database if it is missing (connects to the `postgres` database). True if created."""
-    import psycopg2
-    from psycopg2 import sql
-
-    params = {
-        "dbname": "postgres",
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-    }
-    connection = psycopg2.connect(**{key: value for key, value in params.items() if value is not None})
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-            if cursor.fetchone():
-                return False
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-            return True
-    finally:
-        connection.close()
+    return benchmark_database(
+        allow_any_database=args.allow_any_database,
+        script="sla_sweep.py",
+        example_db="support_desk_sla_bench",
+        why=" (the sweep relies on SKIP LOCKED, ON CONFLICT and partial indexes)",
+    )
 
 
 def setup_django() -> str:
@@ -1285,7 +1244,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
     config = configure_environment(args)
-    if ensure_database(config):
+    if ensure_database():
         log(f"Created database {config['NAME']!r}.")
     started = time.perf_counter()
     broker = setup_django()
