@@ -29,6 +29,7 @@ class Priority(models.TextChoices):
 # The queue's first sort key: the nearest SLA due time, tickets without a running clock last.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 QUEUE_DUE = Coalesce(F("sla_due_at"), Value(FAR_FUTURE, output_field=models.DateTimeField()))
+# Status groups, defined once: the partial indexes below and the selectors' filters must agree.
 OPEN_STATUS_VALUES = ("new", "open", "pending_customer", "on_hold")
 AWAITING_FIRST_RESPONSE_VALUES = ("new", "open", "on_hold")
 

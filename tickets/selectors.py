@@ -8,16 +8,22 @@ from django.db.models import Prefetch, Q, QuerySet
 from accounts.models import User
 from accounts.roles import Role, role_of, sees_every_team
 
-from .models import QUEUE_DUE, Category, Macro, Message, Team, Ticket, TicketEvent
-
-OPEN_STATUSES = (
-    Ticket.Status.NEW,
-    Ticket.Status.OPEN,
-    Ticket.Status.PENDING_CUSTOMER,
-    Ticket.Status.ON_HOLD,
+from .models import (
+    AWAITING_FIRST_RESPONSE_VALUES,
+    OPEN_STATUS_VALUES,
+    QUEUE_DUE,
+    Category,
+    Macro,
+    Message,
+    Team,
+    Ticket,
+    TicketEvent,
 )
+
+# The same tuples as the partial indexes' conditions (tickets.models), so those indexes serve.
+OPEN_STATUSES = OPEN_STATUS_VALUES
 # Statuses in which the customer still waits for a first human answer.
-AWAITING_FIRST_RESPONSE = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.ON_HOLD)
+AWAITING_FIRST_RESPONSE = AWAITING_FIRST_RESPONSE_VALUES
 THROUGHPUT_WINDOW = timedelta(hours=24)
 
 
