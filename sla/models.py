@@ -267,10 +267,6 @@ class SlaClock(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.metric} ({self.state})"
 
-    @property
-    def is_breached(self) -> bool:
-        return self.breached_at is not None
-
 
 class EscalationFiring(models.Model):
     """A step fired for a clock's cycle. The unique row is what makes "exactly once" true

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Min, Prefetch, QuerySet
+from django.db.models import Min, Prefetch
 
 from accounts.models import CustomerProfile
 from tickets.models import Ticket
@@ -216,10 +216,6 @@ def _resume(clock: SlaClock, now: datetime) -> None:
     _save(clock, schedule_of(clock.calendar))
 
 
-def _policy(ticket: Ticket) -> SlaPolicy | None:
-    return policy_for_ticket(ticket)
-
-
 def refresh_ticket_due(ticket: Ticket) -> None:
     """Keep the ticket's nearest due time (the queue's sort key) in step with its clocks."""
     due = SlaClock.objects.filter(ticket=ticket, state=State.RUNNING).aggregate(due=Min("due_at"))["due"]
@@ -229,7 +225,7 @@ def refresh_ticket_due(ticket: Ticket) -> None:
 
 
 def sla_ticket_created(*, ticket: Ticket, now: datetime) -> None:
-    policy = _policy(ticket)
+    policy = policy_for_ticket(ticket)
     for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
         _start(ticket, metric, policy=policy, existing=None, now=now)
     refresh_ticket_due(ticket)
@@ -241,7 +237,11 @@ def sla_public_agent_reply(*, ticket: Ticket, now: datetime) -> None:
     _fulfil(clocks.get(Metric.NEXT_RESPONSE), now)
     if ticket.is_open:
         _start(
-            ticket, Metric.PERIODIC_UPDATE, policy=_policy(ticket), existing=clocks.get(Metric.PERIODIC_UPDATE), now=now
+            ticket,
+            Metric.PERIODIC_UPDATE,
+            policy=policy_for_ticket(ticket),
+            existing=clocks.get(Metric.PERIODIC_UPDATE),
+            now=now,
         )
     refresh_ticket_due(ticket)
 
@@ -254,7 +254,7 @@ def sla_customer_reply(*, ticket: Ticket, now: datetime) -> None:
     following = clocks.get(Metric.NEXT_RESPONSE)
     if following is not None and following.state in ACTIVE_STATES:
         return  # still waiting for the answer to an earlier message
-    _start(ticket, Metric.NEXT_RESPONSE, policy=_policy(ticket), existing=following, now=now)
+    _start(ticket, Metric.NEXT_RESPONSE, policy=policy_for_ticket(ticket), existing=following, now=now)
     refresh_ticket_due(ticket)
 
 
@@ -316,13 +316,6 @@ def recompute_ticket_clocks(*, ticket: Ticket, now: datetime, policies: list[Sla
         changed += 1
     refresh_ticket_due(ticket)
     return changed
-
-
-def tickets_with_active_clocks(policy_ids: Iterable[int] | None = None) -> QuerySet[Ticket]:
-    clocks = SlaClock.objects.filter(state__in=ACTIVE_STATES)
-    if policy_ids is not None:
-        clocks = clocks.filter(policy_id__in=list(policy_ids))
-    return Ticket.objects.filter(pk__in=clocks.values("ticket_id")).select_related("requester__customer_profile")
 
 
 @transaction.atomic
