@@ -102,23 +102,129 @@ class _Context:
         return self._leads
 
 
-def _lock_due_batch(now: datetime, batch_size: int, skipped: set[int]) -> list[SlaClock]:
+# A batch reads a thousand clocks and tickets: as plain rows (slots), not model instances, whose
+# construction would cost more than the SQL. The attribute names are the models' own, so the
+# services' clock arithmetic (elapsed_seconds, schedule_clock) and _update_rows take them as they are.
+CLOCK_COLUMNS = (
+    "id",
+    "ticket_id",
+    "policy_id",
+    "calendar_id",
+    "metric",
+    "state",
+    "cycle",
+    "target_seconds",
+    "segment_started_at",
+    "elapsed_seconds",
+    "due_at",
+    "breached_at",
+    "next_check_at",
+)
+TICKET_COLUMNS = (
+    "id",
+    "reference",
+    "status",
+    "priority",
+    "priority_rank",
+    "sla_breached",
+    "breached_metrics",
+    "updated_at",
+    "team_id",
+    "category_id",
+    "assignee_id",
+)
+
+
+@dataclass(slots=True)
+class ClockRow:
+    id: int
+    ticket_id: int
+    policy_id: int | None
+    calendar_id: int | None
+    metric: str
+    state: str
+    cycle: int
+    target_seconds: int
+    segment_started_at: datetime | None
+    elapsed_seconds: float
+    due_at: datetime | None
+    breached_at: datetime | None
+    next_check_at: datetime | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(slots=True)
+class TicketRow:
+    id: int
+    reference: str
+    status: str
+    priority: str
+    priority_rank: int
+    sla_breached: bool
+    breached_metrics: list[str]
+    updated_at: datetime
+    team_id: int
+    category_id: int
+    assignee_id: int | None
+    team: Team | None = None
+    category: Category | None = None
+    assignee: User | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def move_to(self, team: Team) -> None:
+        self.team, self.team_id = team, team.pk
+
+    def unassign(self) -> None:
+        self.assignee, self.assignee_id = None, None
+
+
+def _lock_due_batch(now: datetime, batch_size: int, skipped: set[int]) -> list[ClockRow]:
     query = SlaClock.objects.filter(next_check_at__lte=now).order_by("next_check_at")
     if skipped:
         query = query.exclude(pk__in=skipped)
-    if not connection.features.has_select_for_update_skip_locked:
-        return list(query[:batch_size])
-    query = query.select_for_update(skip_locked=True, of=("self",))
+    if connection.features.has_select_for_update_skip_locked:
+        query = query.select_for_update(skip_locked=True, of=("self",))
+    query = query.values_list(*CLOCK_COLUMNS)[:batch_size]
     if connection.vendor != "postgresql":
-        return list(query[:batch_size])
+        return [ClockRow(*row) for row in query]
     with connection.cursor() as cursor:
         # Statistics taken before a burst fell due make the planner pick a bitmap scan that reads
         # and sorts every due clock for each batch; walking the partial index in order stops
         # after batch_size rows whatever the estimate. Local to this transaction.
         cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
-        rows = list(query[:batch_size])
+        rows = [ClockRow(*row) for row in query]
         cursor.execute("SELECT set_config('enable_bitmapscan', 'on', true)")
     return rows
+
+
+def _lock_tickets(ticket_ids: set[int], context: "_Context") -> dict[int, TicketRow]:
+    """The batch's tickets, locked. Ticket services lock the ticket, then its clocks; the sweep
+    locks clocks, then tickets. Skipping tickets a request holds (instead of waiting) rules out a
+    deadlock: those clocks stay due and the next sweep takes them."""
+    query = Ticket.objects.filter(pk__in=ticket_ids).order_by()
+    if connection.features.has_select_for_update_skip_locked:
+        query = query.select_for_update(skip_locked=True, no_key=True, of=("self",))
+    tickets = {row[0]: TicketRow(*row) for row in query.values_list(*TICKET_COLUMNS)}
+    assignee_ids = {ticket.assignee_id for ticket in tickets.values() if ticket.assignee_id}
+    assignees = (
+        {user.pk: user for user in User.objects.filter(pk__in=assignee_ids).only(*PERSON_FIELDS)}
+        if assignee_ids
+        else {}
+    )
+    for ticket in tickets.values():
+        ticket.team = context.team(ticket.team_id)
+        ticket.category = context.category(ticket.category_id)
+        ticket.assignee = assignees.get(ticket.assignee_id)
+    return tickets
+
+
+PERSON_FIELDS = ("id", "email", "first_name", "username", "is_active")
 
 
 # The ticket columns the sweep may change; the rows are locked, so writing them all is safe.
@@ -196,19 +302,25 @@ def _column_arrays(model, rows: list, fields: list[str]) -> tuple[list, list[str
 def _array_literal(values: list) -> str:
     """A PostgreSQL array literal ('{"a",NULL,"b"}'), read by the server's array input: sending a
     Python list makes psycopg2 write ARRAY[…] with one quoted, cast expression per element, which
-    costs both sides several times more for thousands of values."""
-    elements = []
-    for value in values:
-        if value is None:
-            elements.append("NULL")
-            continue
-        if isinstance(value, bool):
-            text = "t" if value else "f"
-        elif isinstance(value, datetime):
-            text = value.isoformat()
-        else:
-            text = str(value)
-        elements.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    costs both sides several times more for thousands of values. One formatter per column type."""
+    sample = next((value for value in values if value is not None), None)
+    if isinstance(sample, bool):
+        elements = ("NULL" if value is None else "t" if value else "f" for value in values)
+    elif isinstance(sample, int | float):
+        elements = ("NULL" if value is None else str(value) for value in values)
+    elif isinstance(sample, datetime):
+        # A batch's timestamps are mostly the sweep's own `now`: format each distinct one once.
+        # ISO 8601 holds no character the array syntax would need quoted.
+        texts: dict[datetime, str] = {}
+        elements = (
+            "NULL" if value is None else texts.get(value) or texts.setdefault(value, value.isoformat())
+            for value in values
+        )
+    else:
+        elements = (
+            "NULL" if value is None else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in values
+        )
     return "{" + ",".join(elements) + "}"
 
 
@@ -280,7 +392,7 @@ def _mark_breached(clock_ids: list[int], now: datetime) -> set[int]:
     return marked
 
 
-def _alert(*, to: User, ticket: Ticket, clock: SlaClock, step: EscalationStep | None, kind: str) -> dict | None:
+def _alert(*, to: User, ticket: TicketRow, clock: ClockRow, step: EscalationStep | None, kind: str) -> dict | None:
     """One staff alert, as compact data; the worker that fans the batch out builds the e-mail
     (notifications.services._fan_out), so the sweep's transaction stays small."""
     if not to.email:
@@ -296,7 +408,9 @@ def _alert(*, to: User, ticket: Ticket, clock: SlaClock, step: EscalationStep | 
     }
 
 
-def _webhook_row(*, step: EscalationStep, ticket: Ticket, clock: SlaClock, kind: str, now: datetime) -> OutboxMessage:
+def _webhook_row(
+    *, step: EscalationStep, ticket: TicketRow, clock: ClockRow, kind: str, now: datetime
+) -> OutboxMessage:
     return OutboxMessage(
         kind=OutboxMessage.Kind.WEBHOOK,
         recipient=step.webhook_url,
@@ -329,7 +443,7 @@ def _webhook_row(*, step: EscalationStep, ticket: Ticket, clock: SlaClock, kind:
 
 
 def _recipients(
-    step: EscalationStep, ticket: Ticket, members: dict[int, list[User]], context: _Context
+    step: EscalationStep, ticket: TicketRow, members: dict[int, list[User]], context: _Context
 ) -> dict[int, User]:
     people: dict[int, User] = {}
 
@@ -355,38 +469,11 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
     if not clocks:
         return 0
     taken = len(clocks)
-    person = ("id", "email", "first_name", "username", "is_active")
-    ticket_query = (
-        Ticket.objects.filter(pk__in={c.ticket_id for c in clocks})
-        .select_related("assignee")
-        # Only what the steps read or write: a batch instantiates a thousand of these. Team, lead
-        # and category come from the sweep's cache (_Context), not one instance per ticket.
-        .only(
-            "reference",
-            "status",
-            "priority",
-            "priority_rank",
-            "sla_breached",
-            "breached_metrics",
-            "updated_at",
-            "team_id",
-            "category_id",
-            *(f"assignee__{name}" for name in person),
-        )
-    )
-    if connection.features.has_select_for_update_skip_locked:
-        # Ticket services lock the ticket, then its clocks; the sweep locks clocks, then tickets.
-        # Skipping tickets a request holds (instead of waiting) rules out a deadlock: those
-        # clocks stay due and the next sweep takes them.
-        ticket_query = ticket_query.select_for_update(skip_locked=True, no_key=True, of=("self",))
-    tickets = {t.pk: t for t in ticket_query}
-    for ticket in tickets.values():
-        ticket.team = context.team(ticket.team_id)
-        ticket.category = context.category(ticket.category_id)
+    tickets = _lock_tickets({c.ticket_id for c in clocks}, context)
     context.skipped.update(c.pk for c in clocks if c.ticket_id not in tickets)
     clocks = [c for c in clocks if c.ticket_id in tickets]
     fired_before: dict[int, set[int]] = defaultdict(set)
-    for clock_id, step_id, cycle in EscalationFiring.objects.filter(clock__in=clocks).values_list(
+    for clock_id, step_id, cycle in EscalationFiring.objects.filter(clock__in=[c.id for c in clocks]).values_list(
         "clock_id", "step_id", "cycle"
     ):
         fired_before[(clock_id, cycle)].add(step_id)
@@ -439,7 +526,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
             if not any(step.percent == 100 for step in fired_by_clock[clock.pk]):
                 events.append(
                     _event(
-                        ticket,
+                        ticket.pk,
                         Kind.SLA_BREACHED,
                         now,
                         metric=clock.metric,
@@ -465,7 +552,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 changed_tickets.add(ticket.pk)
                 events.append(
                     _event(
-                        ticket,
+                        ticket.pk,
                         Kind.PRIORITY_CHANGED,
                         now,
                         **{"from": previous, "to": ticket.priority, "reason": "escalation"},
@@ -473,15 +560,15 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 )
             if step.move_to_team_id and step.move_to_team_id != ticket.team_id:
                 previous_team = ticket.team.code
-                ticket.team = step.move_to_team
+                ticket.move_to(step.move_to_team)
                 changed_tickets.add(ticket.pk)
                 if ticket.assignee_id and not context.can_work_on(ticket.assignee_id, ticket.team_id, members):
                     # As tickets.services.ticket_change_team: the holder follows only into a team they work.
-                    ticket.assignee = None
+                    ticket.unassign()
                     changed_tickets.add(ticket.pk)
                 events.append(
                     _event(
-                        ticket,
+                        ticket.pk,
                         Kind.TEAM_CHANGED,
                         now,
                         **{"from": previous_team, "to": step.move_to_team.code, "reason": "escalation"},
@@ -489,13 +576,17 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 )
             if step.unassign and ticket.assignee_id:
                 previous_assignee = ticket.assignee_id
-                ticket.assignee = None
+                ticket.unassign()
                 changed_tickets.add(ticket.pk)
-                events.append(_event(ticket, Kind.UNASSIGNED, now, previous=previous_assignee, reason="escalation"))
+                events.append(_event(ticket.pk, Kind.UNASSIGNED, now, previous=previous_assignee, reason="escalation"))
             if step.internal_note:
                 notes.append(
                     Message(
-                        ticket=ticket, author=None, kind=Message.Kind.INTERNAL, body=step.internal_note, created_at=now
+                        ticket_id=ticket.pk,
+                        author=None,
+                        kind=Message.Kind.INTERNAL,
+                        body=step.internal_note,
+                        created_at=now,
                     )
                 )
                 actions.append("internal_note")
@@ -505,7 +596,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 actions.append("webhook")
             events.append(
                 _event(
-                    ticket,
+                    ticket.pk,
                     kind,
                     now,
                     metric=clock.metric,
@@ -525,7 +616,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
     if notes:
         Message.objects.bulk_create(notes, batch_size=1000)
         events.extend(
-            _event(note.ticket, Kind.MESSAGE_ADDED, now, message_id=note.pk, internal=True, by="system")
+            _event(note.ticket_id, Kind.MESSAGE_ADDED, now, message_id=note.pk, internal=True, by="system")
             for note in notes
         )
     _insert_rows(TicketEvent, events, ["ticket", "actor", "kind", "data", "at"])
@@ -577,8 +668,8 @@ class _EventRow:
     actor_id: int | None = None
 
 
-def _event(ticket: Ticket, kind: str, now: datetime, **data) -> _EventRow:
-    return _EventRow(ticket_id=ticket.pk, kind=kind, at=now, data=data)
+def _event(ticket_id: int, kind: str, now: datetime, **data) -> _EventRow:
+    return _EventRow(ticket_id=ticket_id, kind=kind, at=now, data=data)
 
 
 def sla_sweep(*, now: datetime, batch_size: int = 500, max_batches: int | None = None) -> SweepResult:

@@ -159,7 +159,9 @@ class Ticket(models.Model):
         API = "api", _("API")
         GUEST = "guest", _("Guest form")
 
-    reference = models.CharField(_("reference"), max_length=20, unique=True, default=new_reference, editable=False)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL the field option also builds a
+    # varchar_pattern_ops index for LIKE 'prefix%' that no query uses and every ticket update writes.
+    reference = models.CharField(_("reference"), max_length=20, default=new_reference, editable=False)
     # Single-column foreign-key indexes are left out where a composite index below starts with
     # the column: every index is written on each update (the SLA sweep updates tickets in bulk).
     requester = models.ForeignKey(
@@ -250,6 +252,7 @@ class Ticket(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="ticket_reference_unique"),
             models.CheckConstraint(
                 condition=models.Q(amount__isnull=True) | models.Q(amount__gt=0),
                 name="ticket_amount_positive",
@@ -364,6 +367,7 @@ class TicketEvent(models.Model):
         null=True,
         blank=True,
         related_name="ticket_events",
+        db_index=False,  # partial index below: system events (the SLA sweep's thousands) have no actor
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     data = models.JSONField(_("data"), default=dict, blank=True)
@@ -371,7 +375,10 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at", "id"], name="event_ticket_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "at", "id"], name="event_ticket_idx"),
+            models.Index(fields=["actor"], condition=models.Q(actor__isnull=False), name="event_actor_idx"),
+        ]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
 
