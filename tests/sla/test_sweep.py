@@ -253,6 +253,27 @@ def test_concurrent_sweeps_fire_each_step_once(category, sla_policy, now):
     assert TicketEvent.objects.filter(kind=Kind.SLA_BREACHED).count() == 40
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel sweepers need PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_sweepers_take_every_due_clock_once_in_one_pass(category, sla_policy, now):
+    for _ in range(30):
+        new_ticket(category, now)
+    # 60 h in: first response past 75, 100 and 200 %, resolution (72 h) past 75 %: two due clocks
+    # per ticket, which must go to the same sweeper or one of them would wait for the next sweep.
+    later = now + timedelta(hours=60)
+    result = sla_sweep(now=later, batch_size=10, workers=2)
+    assert (result.clocks, result.steps_fired) == (60, 30 * 4)
+    assert result.batches >= 2 * 3  # both sweepers worked, 10 clocks per batch
+    assert EscalationFiring.objects.count() == 30 * 4
+    assert sla_sweep(now=later, batch_size=10, workers=2).steps_fired == 0
+
+
+def test_sweep_inside_a_transaction_runs_in_that_transaction(ticket_with_sla, now):
+    # The test's own transaction holds the ticket: other connections would not see it.
+    result = sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 0.8, workers=2)
+    assert result.steps_fired == 1
+
+
 def test_agents_get_no_mail_for_tickets_of_other_teams(ticket_with_sla, outside_agent, now):
     AgentFactory(teams=[])
     sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 2.5)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -9,12 +10,15 @@ class Command(BaseCommand):
     help = "Run one SLA sweep now (due clocks, escalation steps, customer reminders) and print what it did."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--batch-size", type=int, default=settings.SLA_SWEEP_BATCH_SIZE)
+        parser.add_argument(
+            "--workers", type=int, default=settings.SLA_SWEEP_WORKERS, help="parallel sweepers (PostgreSQL)"
+        )
         parser.add_argument("--no-reminders", action="store_true")
 
-    def handle(self, *args, batch_size: int, no_reminders: bool, **options) -> None:
+    def handle(self, *args, batch_size: int, workers: int, no_reminders: bool, **options) -> None:
         started = timezone.now()
-        result = sla_sweep(now=started, batch_size=batch_size)
+        result = sla_sweep(now=started, batch_size=batch_size, workers=workers)
         seconds = (timezone.now() - started).total_seconds()
         kinds = {str(kind): count for kind, count in result.fired_by_kind.items()}
         self.stdout.write(
