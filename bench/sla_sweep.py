@@ -79,8 +79,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tickets", type=int, default=1_000_000, help="fill to this many open tickets")
     parser.add_argument("--due", type=int, default=1_000, help="due clocks in scenario A and the EXPLAIN")
     parser.add_argument("--many-due", type=int, default=100_000, help="due clocks in scenario B (0: skip B)")
-    parser.add_argument("--batch-size", type=int, default=500, help="sla_sweep batch_size")
+    parser.add_argument("--batch-size", type=int, help="sla_sweep batch_size (default: SLA_SWEEP_BATCH_SIZE, 500)")
+    parser.add_argument("--workers", type=int, help="parallel sweepers (default: SLA_SWEEP_WORKERS, 2; 1 = one thread)")
     parser.add_argument("--a-runs", type=int, default=3, help="repetitions of scenario A (each on other clocks)")
+    parser.add_argument(
+        "--due-pattern",
+        choices=("burst", "random", "both"),
+        default="both",
+        help="which clocks fall due in A: consecutive tickets (a burst filed together, as a market event "
+        "makes them), random tickets across 30 days (the worst case), or both (default)",
+    )
     parser.add_argument("--fill-chunk", type=int, default=50_000, help="tickets per COPY transaction")
     parser.add_argument("--customers", type=int, default=3_000, help="bulk-created customer accounts")
     parser.add_argument("--e2e", action="store_true", help="also run scenario C (real Celery worker + beat)")
@@ -88,18 +96,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--e2e-timeout", type=float, default=180, help="seconds after due_at before giving up")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7", help="broker for scenario C")
     parser.add_argument("--sweep-seconds", type=float, default=15, help="SLA_SWEEP_SECONDS for the beat")
-    parser.add_argument(
-        "--patch-bulk-update",
-        action="store_true",
-        help="monkeypatch QuerySet.bulk_update (PostgreSQL: UPDATE ... FROM (VALUES ...)) to measure the fix "
-        "suggested in bench/README.md; the figures are then NOT those of the code as it stands",
-    )
-    parser.add_argument(
-        "--patch-lock-plan",
-        action="store_true",
-        help="monkeypatch sla.sweep._lock_due_batch to run with enable_bitmapscan off (the second suggested fix); "
-        "the figures are then NOT those of the code as it stands",
-    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument(
         "--allow-any-database",
@@ -107,13 +103,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="fill a database whose name does not contain 'bench' (it adds N fake tickets!)",
     )
     args = parser.parse_args(argv)
-    if min(args.tickets, args.due, args.batch_size, args.a_runs, args.fill_chunk, args.customers) < 1:
-        parser.error("--tickets, --due, --batch-size, --a-runs, --fill-chunk and --customers must be >= 1")
+    if min(args.tickets, args.due, args.a_runs, args.fill_chunk, args.customers) < 1:
+        parser.error("--tickets, --due, --a-runs, --fill-chunk and --customers must be >= 1")
+    if min(args.batch_size or 1, args.workers or 1) < 1:
+        parser.error("--batch-size and --workers must be >= 1")
     if args.many_due < 0 or args.e2e_runs < 1:
         parser.error("--many-due must be >= 0 and --e2e-runs >= 1")
     if max(args.due, args.many_due) > args.tickets:
         parser.error("--due and --many-due must not exceed --tickets (half the clocks)")
     return args
+
+
+def resolve_sweep_settings(args: argparse.Namespace) -> None:
+    """What the beat's sweep task would use, unless given on the command line."""
+    from django.conf import settings
+
+    args.batch_size = args.batch_size or settings.SLA_SWEEP_BATCH_SIZE
+    args.workers = args.workers or settings.SLA_SWEEP_WORKERS
 
 
 def configure_environment(args: argparse.Namespace) -> dict[str, Any]:
@@ -445,9 +451,24 @@ def repark(clock_ids: list[int] | None, now: datetime) -> int:
     return len(clock_ids)
 
 
-def pick_clocks(count: int, now: datetime, seed: float) -> list[int]:
-    """`count` random parked clocks of generated tickets."""
+def pick_clocks(count: int, now: datetime, seed: float, pattern: str = "random") -> list[int]:
+    """`count` parked clocks of generated tickets.
+
+    random: anywhere among the 1M tickets (the worst case: every ticket, clock and index entry on
+    a page of its own). burst: the first-response clocks of `count` consecutive tickets, i.e.
+    tickets filed together (a market event), whose deadlines fall together; their rows are
+    neighbours, as they would be in production."""
     sql_exec("SELECT setseed(%s)", [seed])
+    if pattern == "burst":
+        start = scalar(
+            "SELECT min(id) + floor(random() * (max(id) - min(id) - %s * 3)) FROM tickets_ticket WHERE subject LIKE %s",
+            [count, SUBJECT_PREFIX + "%"],
+        )
+        query = (
+            "SELECT id FROM sla_slaclock WHERE next_check_at > %s AND state = 'running' "
+            "AND metric = 'first_response' AND ticket_id >= %s ORDER BY ticket_id LIMIT %s"
+        )
+        return [row[0] for row in sql_exec(query, [now + PARKED_ABOVE, start, count])]
     return [
         row[0]
         for row in sql_exec(
@@ -519,12 +540,18 @@ def drop_outbox(now: datetime | None) -> int:
 
 class QueryCounter:
     """Counts statements and their time, in all and by shape (execute_wrapper: no 9,000-entry log
-    limit, and times to the microsecond where CaptureQueriesContext rounds to the millisecond)."""
+    limit, and times to the microsecond where CaptureQueriesContext rounds to the millisecond).
+    Use `with counter.on_every_connection():` so the parallel sweepers' own connections count too;
+    their SQL time adds up, so it may exceed the wall time."""
 
     def __init__(self) -> None:
+        import threading
+
         self.count = 0
         self.seconds = 0.0
         self.by_shape: dict[str, list[float]] = {}
+        self.lock_sql: str | None = None
+        self._mutex = threading.Lock()
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
@@ -532,11 +559,30 @@ class QueryCounter:
             return execute(sql, params, many, context)
         finally:
             elapsed = time.perf_counter() - started
-            self.count += 1
-            self.seconds += elapsed
-            entry = self.by_shape.setdefault(shape(sql), [0, 0.0])
-            entry[0] += 1
-            entry[1] += elapsed
+            with self._mutex:
+                self.count += 1
+                self.seconds += elapsed
+                entry = self.by_shape.setdefault(shape(sql), [0, 0.0])
+                entry[0] += 1
+                entry[1] += elapsed
+                if self.lock_sql is None and 'FROM "sla_slaclock"' in sql and "SKIP LOCKED" in sql:
+                    connection = context["connection"]
+                    self.lock_sql = connection.ops.last_executed_query(context["cursor"].cursor, sql, params)
+
+    @contextlib.contextmanager
+    def on_every_connection(self):
+        from django.db import connection
+        from django.db.backends.signals import connection_created
+
+        def install(sender, connection, **kwargs):
+            connection.execute_wrappers.append(self)
+
+        connection_created.connect(install, weak=False)
+        try:
+            with connection.execute_wrapper(self):
+                yield self
+        finally:
+            connection_created.disconnect(install)
 
     def shapes(self) -> dict[str, dict[str, float]]:
         ordered = sorted(self.by_shape.items(), key=lambda item: -item[1][1])
@@ -588,45 +634,37 @@ def clear_strays() -> int:
 # --------------------------------------------------------------------------- scenarios
 
 
-def scenario_a(args: argparse.Namespace, run: int) -> dict[str, Any]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def scenario_a(args: argparse.Namespace, run: int, pattern: str) -> dict[str, Any]:
     from django.utils import timezone
 
     from sla.sweep import sla_sweep
 
     strays = clear_strays()
     now = timezone.now()
-    ids = pick_clocks(args.due, now, seed=0.1 + run / 100)
+    ids = pick_clocks(args.due, now, seed=0.1 + run / 100, pattern=pattern)
     make_due(ids, timezone.now())
     due = due_count(timezone.now())
+    sweep = {"batch_size": args.batch_size, "workers": args.workers}
     try:
         counter = QueryCounter()
         now = timezone.now()
-        connection.queries_log.clear()
-        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(counter):
+        with counter.on_every_connection():
             started = time.perf_counter()
-            result = sla_sweep(now=now, batch_size=args.batch_size)
+            result = sla_sweep(now=now, **sweep)
             wall = time.perf_counter() - started
         outbox = outbox_rows_at(now)
         fired_rows = firings_of(ids)
 
         again_now = timezone.now()
-        again = sla_sweep(now=again_now, batch_size=args.batch_size)
+        again = sla_sweep(now=again_now, **sweep)
         # A replay: the same clocks checked again (a retried task, a second worker): nothing may fire.
         sql_exec("UPDATE sla_slaclock SET next_check_at = %s WHERE id = ANY(%s)", [again_now, ids])
         replay_now = timezone.now()
-        replay = sla_sweep(now=replay_now, batch_size=args.batch_size)
-        lock_sql = next(
-            (
-                q["sql"]
-                for q in captured.captured_queries
-                if 'FROM "sla_slaclock"' in q["sql"] and "SKIP LOCKED" in q["sql"]
-            ),
-            None,
-        )
+        replay = sla_sweep(now=replay_now, **sweep)
+        lock_sql = counter.lock_sql
         summary = {
             "run": run,
+            "pattern": pattern,
             "load_1m": round(os.getloadavg()[0], 2),
             "due": due,
             "strays_swept_before": strays,
@@ -638,8 +676,7 @@ def scenario_a(args: argparse.Namespace, run: int) -> dict[str, Any]:
             "breaches": result.breaches,
             "emails": result.emails,
             "outbox_rows": sum(outbox.values()),
-            "queries": len(captured.captured_queries),
-            "queries_counted": counter.count,
+            "queries": counter.count,
             "db_s": round(counter.seconds, 4),
             "firing_rows": fired_rows,
             "second_sweep": {"clocks": again.clocks, "steps_fired": again.steps_fired, "breaches": again.breaches},
@@ -671,7 +708,6 @@ def scenario_a(args: argparse.Namespace, run: int) -> dict[str, Any]:
 
 
 def scenario_b(args: argparse.Namespace) -> dict[str, Any]:
-    from django.db import connection
     from django.utils import timezone
 
     from sla.sweep import sla_sweep
@@ -686,12 +722,12 @@ def scenario_b(args: argparse.Namespace) -> dict[str, Any]:
     now = timezone.now()
     try:
         counter = QueryCounter()
-        with connection.execute_wrapper(counter):
+        with counter.on_every_connection():
             started = time.perf_counter()
-            result = sla_sweep(now=now, batch_size=args.batch_size)
+            result = sla_sweep(now=now, batch_size=args.batch_size, workers=args.workers)
             wall = time.perf_counter() - started
         outbox = outbox_rows_at(now)
-        again = sla_sweep(now=timezone.now(), batch_size=args.batch_size)
+        again = sla_sweep(now=timezone.now(), batch_size=args.batch_size, workers=args.workers)
         summary = {
             "due": due,
             "load_1m": round(os.getloadavg()[0], 2),
@@ -737,12 +773,12 @@ def explain_lock_query(args: argparse.Namespace, captured_sql: str | None) -> di
     - the same with enable_bitmapscan off for the statement (the fix suggested in the README);
     - fresh statistics: after ANALYZE has seen the due clocks.
 
-    The SQL is rebuilt from the same queryset as sla.sweep._lock_due_batch (and compared with the
-    one the sweep issued in scenario A); each EXPLAIN runs in a transaction that is rolled back."""
+    The SQL comes from the sweep's own sla.sweep.lock_due_query (and is compared with the one the
+    sweep issued in scenario A); each EXPLAIN runs in a transaction that is rolled back."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from sla.models import SlaClock
+    from sla.sweep import lock_due_query
 
     clear_strays()
     # VACUUM (and ANALYZE) first, as autovacuum would have done some time before the burst.
@@ -764,11 +800,9 @@ def explain_lock_query(args: argparse.Namespace, captured_sql: str | None) -> di
                 sql_exec("ANALYZE sla_slaclock")
             now = timezone.now()
             with transaction.atomic():
-                query = (
-                    SlaClock.objects.filter(next_check_at__lte=now)
-                    .order_by("next_check_at")
-                    .select_for_update(skip_locked=True, of=("self",))[: args.batch_size]
-                )
+                # The first sweeper's statement (with several, each reads its own share of tickets).
+                partition = (0, args.workers) if args.workers > 1 else None
+                query = lock_due_query(now, args.batch_size, partition=partition)
                 sql, params = query.query.sql_with_params()
                 with connection.cursor() as cursor:
                     if settings_sql:
@@ -786,6 +820,8 @@ def explain_lock_query(args: argparse.Namespace, captured_sql: str | None) -> di
                 same = captured_sql is not None and _strip_timestamp(captured_sql) == _strip_timestamp(shown)
                 log(f"\n--- EXPLAIN (ANALYZE, BUFFERS) of the sweep's locking SELECT, {args.due:,} clocks due")
                 log(shown)
+                if not same and captured_sql:
+                    log(f"(the sweep issued: {captured_sql})")
                 log(
                     f"(same statement as the sweep issued in scenario A: {'yes' if same else 'no / not captured'}; "
                     f"sla_clock_due_idx {stats[0]} over {stats[2]:,} indexed clocks; table {stats[1]})"
@@ -801,9 +837,11 @@ def explain_lock_query(args: argparse.Namespace, captured_sql: str | None) -> di
 
 
 def _strip_timestamp(sql: str) -> str:
+    """The statement without what differs from run to run: the time, and the batch size (each
+    parallel sweeper takes its share of the due clocks)."""
     import re
 
-    return re.sub(r"'\d{4}-\d\d-\d\d[^']*'", "'<ts>'", sql)
+    return re.sub(r"LIMIT \d+", "LIMIT <n>", re.sub(r"'\d{4}-\d\d-\d\d[^']*'", "'<ts>'", sql))
 
 
 def lock_verdict(plan: dict, *, due: int) -> str:
@@ -1083,86 +1121,6 @@ def scenario_c(args: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------- main
 
 
-def patch_lock_plan() -> None:
-    """The second fix suggested in bench/README.md, applied in this process only (--patch-lock-plan).
-
-    With statistics from before a burst fell due, PostgreSQL estimates few due clocks and reads the
-    locking SELECT with a bitmap scan: every due clock, sorted, for each batch of 500 (quadratic in
-    the burst). Without bitmap scans for that one statement it walks sla_clock_due_idx in order and
-    stops after batch_size rows, whatever the estimate."""
-    from django.db import connection
-
-    import sla.sweep
-
-    original = sla.sweep._lock_due_batch
-
-    def _lock_due_batch(now, batch_size, skipped):
-        if connection.vendor != "postgresql":
-            return original(now, batch_size, skipped)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
-        try:
-            return original(now, batch_size, skipped)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('enable_bitmapscan', 'on', true)")
-
-    sla.sweep._lock_due_batch = _lock_due_batch
-
-
-def patch_bulk_update() -> None:
-    """The fix suggested in bench/README.md, applied in this process only (--patch-bulk-update).
-
-    Django's bulk_update() writes `SET col = CASE WHEN id = 1 THEN .. WHEN id = 2 THEN .. END
-    WHERE id IN (..)`: building those expressions costs ~1.5 ms of Python per row and PostgreSQL
-    evaluates a CASE of n branches for each of the n rows. On PostgreSQL, one
-    `UPDATE t SET col = v.col FROM (VALUES (id, val), ..) AS v(id, col) WHERE t.id = v.id` does
-    the same work in linear time. Plain concrete fields only; anything else falls back."""
-    from django.db import connections
-    from django.db.models import Expression, QuerySet
-
-    original = QuerySet.bulk_update
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        connection = connections[self.db]
-        objs = list(objs)
-        opts = self.model._meta
-        try:
-            columns = [opts.get_field(name) for name in fields]
-        except Exception:  # noqa: BLE001 - let Django raise its own error
-            return original(self, objs, fields, batch_size)
-        simple = all(
-            field.concrete and not field.many_to_many and not field.primary_key and field.column for field in columns
-        ) and not any(isinstance(getattr(obj, field.attname), Expression) for obj in objs for field in columns)
-        if connection.vendor != "postgresql" or not simple or not objs:
-            return original(self, objs, fields, batch_size)
-        pk = opts.pk
-        quote = connection.ops.quote_name
-        casts = [pk.db_type(connection)] + [field.db_type(connection) for field in columns]
-        row = "(" + ", ".join(f"CAST(%s AS {cast})" for cast in casts) + ")"
-        names = ", ".join(quote(name) for name in ["__pk", *[field.column for field in columns]])
-        assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in columns)
-        size = batch_size or 1000
-        updated = 0
-        with connection.cursor() as cursor:
-            for offset in range(0, len(objs), size):
-                chunk = objs[offset : offset + size]
-                params: list[Any] = []
-                for obj in chunk:
-                    params.append(pk.get_db_prep_value(obj.pk, connection))
-                    params.extend(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns)
-                values = ", ".join([row] * len(chunk))
-                cursor.execute(
-                    f"UPDATE {quote(opts.db_table)} AS t SET {assignments} FROM (VALUES {values}) "
-                    f"AS v({names}) WHERE t.{quote(pk.column)} = v.{quote('__pk')}",
-                    params,
-                )
-                updated += cursor.rowcount
-        return updated
-
-    QuerySet.bulk_update = bulk_update
-
-
 def git_revision() -> str:
     try:
         head = subprocess.run(
@@ -1209,17 +1167,20 @@ def print_summary(args, env, a_runs, b, plan, c) -> None:
         f"broker {env['broker']}"
     )
     log("=" * 100)
-    walls = [run["wall_s"] for run in a_runs]
-    first = a_runs[0]
-    log(
-        f"A  {args.due:,} due, batch_size={args.batch_size}: wall {', '.join(f'{w * 1000:.0f}' for w in walls)} ms "
-        f"(median {statistics.median(walls) * 1000:.0f} ms; goal <= 500 ms); {first['clocks']:,} clocks, "
-        f"{first['steps_fired']:,} steps, {first['outbox_rows']:,} outbox rows, {first['queries']} queries"
-    )
-    log(
-        f"   second sweep fired {first['second_sweep']['steps_fired']}, replay fired "
-        f"{first['replay_sweep']['steps_fired']} (exactly once: firing rows {first['firing_rows']:,} = steps fired)"
-    )
+    for pattern, runs in a_runs.items():
+        walls = [run["wall_s"] for run in runs]
+        first = runs[0]
+        log(
+            f"A  {args.due:,} due ({pattern}), batch_size={args.batch_size}, workers={args.workers}: "
+            f"wall {', '.join(f'{w * 1000:.0f}' for w in walls)} ms "
+            f"(median {statistics.median(walls) * 1000:.0f} ms; goal <= 500 ms); {first['clocks']:,} clocks, "
+            f"{first['steps_fired']:,} steps, {first['outbox_rows']:,} outbox rows, {first['queries']} queries"
+        )
+        log(
+            f"   second sweep fired {sum(r['second_sweep']['steps_fired'] for r in runs)}, replay fired "
+            f"{sum(r['replay_sweep']['steps_fired'] for r in runs)} (exactly once: firing rows "
+            f"{first['firing_rows']:,} = steps fired)"
+        )
     if b:
         log(
             f"B  {b['due']:,} due: {b['steps_fired']:,} steps in {b['wall_s']} s = {b['steps_per_s']:,.0f} steps/s "
@@ -1262,22 +1223,22 @@ def main(argv: list[str] | None = None) -> int:
             log(f"Re-parked {healed:,} clocks an earlier (interrupted) run left behind.")
         drop_outbox(None)
         log(f"VACUUM (ANALYZE) of {', '.join(CHURNED_TABLES)}: {vacuum_churned():.1f} s")
-        if args.patch_bulk_update:
-            patch_bulk_update()
-            log("NOTE: QuerySet.bulk_update monkeypatched (--patch-bulk-update): figures are for the suggested fix.")
-        if args.patch_lock_plan:
-            patch_lock_plan()
-            log("NOTE: sla.sweep._lock_due_batch monkeypatched (--patch-lock-plan): figures are for the suggested fix.")
+        resolve_sweep_settings(args)
         env = environment_summary(fill_info, broker)
         log(f"Broker for the sweep's relay: {broker}")
 
-        log(f"\nScenario A: {args.due:,} due clocks, one sla_sweep(batch_size={args.batch_size}), {args.a_runs} runs")
-        a_runs = [scenario_a(args, run) for run in range(1, args.a_runs + 1)]
+        a_runs: dict[str, list[dict[str, Any]]] = {}
+        for pattern in ("burst", "random") if args.due_pattern == "both" else (args.due_pattern,):
+            log(
+                f"\nScenario A ({pattern}): {args.due:,} due clocks, one sla_sweep(batch_size={args.batch_size}, "
+                f"workers={args.workers}), {args.a_runs} runs"
+            )
+            a_runs[pattern] = [scenario_a(args, run, pattern) for run in range(1, args.a_runs + 1)]
         b = None
         if args.many_due:
             log(f"\nScenario B: {args.many_due:,} due clocks, one full sweep")
             b = scenario_b(args)
-        plan = explain_lock_query(args, a_runs[0]["lock_sql"])
+        plan = explain_lock_query(args, next(iter(a_runs.values()))[0]["lock_sql"])
         c = scenario_c(args) if args.e2e else None
         print_summary(args, env, a_runs, b, plan, c)
         log(f"\nTotal run time {time.perf_counter() - started:.0f} s.")
