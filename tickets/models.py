@@ -33,7 +33,7 @@ QUEUE_DUE = Coalesce(F("sla_due_at"), Value(FAR_FUTURE, output_field=models.Date
 OPEN_STATUS_VALUES = ("new", "open", "pending_customer", "on_hold")
 AWAITING_FIRST_RESPONSE_VALUES = ("new", "open", "on_hold")
 
-# Lower rank = more urgent; the queue sorts on the stored rank so an index serves it.
+# Lower rank = more urgent (lists sort on the stored rank).
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
 
@@ -224,17 +224,23 @@ class Ticket(models.Model):
         verbose_name_plural = _("tickets")
         indexes = [
             # The agents' queue: open work in queue order (see QUEUE_DUE); team filters ride along.
+            # No index holds priority_rank: the SLA sweep's breach update (flags, raised priority)
+            # then changes no indexed column and stays a HOT update, one heap page per ticket
+            # instead of a new entry in every index. The due time already ranks by priority (urgent
+            # targets are shorter); ties are broken by age.
             models.Index(
                 QUEUE_DUE,
-                F("priority_rank"),
                 F("created_at"),
                 F("id"),
                 condition=Q(status__in=OPEN_STATUS_VALUES),
                 name="ticket_open_queue_idx",
             ),
-            # A customer's place in the queue, and the team's recent pace.
+            # A customer's place in the team's queue (same order, tickets awaiting a first answer).
             models.Index(
-                fields=["team", "priority_rank", "created_at", "id"],
+                F("team"),
+                QUEUE_DUE,
+                F("created_at"),
+                F("id"),
                 condition=Q(first_response_at__isnull=True, status__in=AWAITING_FIRST_RESPONSE_VALUES),
                 name="ticket_waiting_first_idx",
             ),

@@ -3,13 +3,16 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models.lookups import LessThan
 
 from accounts.models import User
 from accounts.roles import Role, role_of, sees_every_team
+from support_desk.pagination import RowValue
 
 from .models import (
     AWAITING_FIRST_RESPONSE_VALUES,
+    FAR_FUTURE,
     OPEN_STATUS_VALUES,
     QUEUE_DUE,
     Category,
@@ -112,17 +115,16 @@ def macros_visible_to(user: User) -> QuerySet[Macro]:
 
 def ticket_queue_info(*, ticket: Ticket, now: datetime) -> dict[str, Any]:
     """Where the customer stands: place among the team's tickets still waiting for a first
-    answer (more urgent or older ones go first), and an estimate from the team's recent pace."""
+    answer, in the agents' queue order (nearest SLA due time, then age), and an estimate from the
+    team's recent pace."""
     if ticket.first_response_at is not None or ticket.status not in AWAITING_FIRST_RESPONSE:
         return {"position": None, "estimated_first_response_at": None}
     waiting = Ticket.objects.filter(
         team_id=ticket.team_id, status__in=AWAITING_FIRST_RESPONSE, first_response_at__isnull=True
     )
-    ahead = waiting.filter(
-        Q(priority_rank__lt=ticket.priority_rank)
-        | Q(priority_rank=ticket.priority_rank, created_at__lt=ticket.created_at)
-        | Q(priority_rank=ticket.priority_rank, created_at=ticket.created_at, id__lt=ticket.pk)
-    ).count()
+    # (queue_due, created_at, id) < the ticket's own: one range of ticket_waiting_first_idx.
+    mine = RowValue(Value(ticket.sla_due_at or FAR_FUTURE), Value(ticket.created_at), Value(ticket.pk))
+    ahead = waiting.filter(LessThan(RowValue(QUEUE_DUE, F("created_at"), F("id")), mine)).count()
     position = ahead + 1
     answered = Ticket.objects.filter(
         team_id=ticket.team_id, first_response_at__gte=now - THROUGHPUT_WINDOW, first_response_at__lte=now

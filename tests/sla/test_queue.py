@@ -7,6 +7,7 @@ from django.utils import timezone
 from tests.factories import CustomerFactory, TicketFactory
 from tickets import services
 from tickets.models import Ticket
+from tickets.selectors import ticket_queue_info
 
 
 @pytest.fixture
@@ -36,6 +37,21 @@ def test_queue_orders_by_nearest_due_time(as_agent, category, sla_policy):
     vip_new = create(category, at=now, tier="vip")  # high: due in 1 h
     normal_new = create(category, at=now)  # due in 4 h
     assert references(as_agent) == [vip_new.reference, normal_old.reference, normal_new.reference]
+
+
+def test_urgent_ticket_goes_first_through_its_shorter_target(as_agent, category, sla_policy):
+    older = create(category, at=timezone.now() - timedelta(minutes=30))  # normal: due in 3.5 h
+    urgent = create(category, at=timezone.now(), tier="vip")  # vip: high, due in 1 h
+    assert references(as_agent) == [urgent.reference, older.reference]
+
+
+def test_customer_position_follows_the_queue_order(category, sla_policy):
+    now = timezone.now()
+    first = create(category, at=now - timedelta(hours=1))  # due in 3 h
+    vip = create(category, at=now, tier="vip")  # due in 1 h: ahead of the older ticket
+    last = create(category, at=now)  # due in 4 h
+    positions = [ticket_queue_info(ticket=t, now=now)["position"] for t in (vip, first, last)]
+    assert positions == [1, 2, 3]
 
 
 def test_tickets_without_a_running_clock_come_last(as_agent, category, sla_policy):

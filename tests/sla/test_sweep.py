@@ -274,6 +274,28 @@ def test_sweep_inside_a_transaction_runs_in_that_transaction(ticket_with_sla, no
     assert result.steps_fired == 1
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="HOT updates are PostgreSQL's")
+def test_breach_update_of_the_ticket_is_a_hot_update(ticket_with_sla, now):
+    """The breach writes flags and a raised priority, none of them indexed: PostgreSQL keeps the
+    new row version on its page without touching any index (a HOT update). An index on one of
+    those columns would make every sweep write every index of every breached ticket."""
+
+    def updates() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'tickets_ticket'"
+            )
+            return cursor.fetchone()
+
+    before = updates()
+    result = sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.1)
+    after = updates()
+    assert result.breaches == 1
+    assert Ticket.objects.get(pk=ticket_with_sla.pk).priority == "high"
+    assert after[0] - before[0] == 1
+    assert after[1] - before[1] == 1
+
+
 def test_agents_get_no_mail_for_tickets_of_other_teams(ticket_with_sla, outside_agent, now):
     AgentFactory(teams=[])
     sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 2.5)

@@ -381,12 +381,13 @@ def test_customer_timeline_shows_status_changes_but_not_internal_notes(api_clien
     assert [entry["kind"] for entry in timeline] == ["status_changed"]
 
 
-def test_queue_orders_by_priority_then_age(as_agent, payments, category):
+def test_queue_orders_tickets_without_a_due_time_by_age(as_agent, payments, category):
+    # No SLA policy here, so no clock: the due time, which ranks urgent work first, is absent.
     old_normal = TicketFactory(category=category, priority="normal")
     urgent = TicketFactory(category=category, priority="urgent")
     new_normal = TicketFactory(category=category, priority="normal")
     references = [t["reference"] for t in as_agent.get("/api/v1/queue/").json()["results"]]
-    assert references == [urgent.reference, old_normal.reference, new_normal.reference]
+    assert references == [old_normal.reference, urgent.reference, new_normal.reference]
 
 
 def test_queue_excludes_solved_and_closed_by_default(as_agent, category):

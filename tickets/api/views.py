@@ -360,9 +360,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 
 class QueuePagination(KeysetPagination):
-    # Nearest SLA due time first (no running clock: last), then most urgent, then oldest.
+    # Nearest SLA due time first (no running clock: last), then oldest: ticket_open_queue_idx.
     # `queue_due` is the nearest SLA due time, or the far future when no clock runs (selectors).
-    ordering = ("queue_due", "priority_rank", "created_at", "id")
+    ordering = ("queue_due", "created_at", "id")
 
 
 @extend_schema_view(
@@ -373,7 +373,7 @@ class QueuePagination(KeysetPagination):
 )
 class QueueView(generics.ListAPIView):
     """Open tickets the agent may work: nearest SLA due time first (tickets with no running clock
-    last), then priority, then age. Cursor-paginated (`next`)."""
+    last), then age. Cursor-paginated (`next`)."""
 
     serializer_class = TicketSerializer
     permission_classes = [IsStaffMember]
