@@ -845,11 +845,13 @@ def explain_lock_query(args: argparse.Namespace, captured_sql: str | None) -> di
 
 
 def _strip_timestamp(sql: str) -> str:
-    """The statement without what differs from run to run: the time, and the batch size (each
-    parallel sweeper takes its share of the due clocks)."""
+    """The statement without what differs from run to run: the time, the batch size and the
+    partition (each parallel sweeper takes its own share of the due clocks)."""
     import re
 
-    return re.sub(r"LIMIT \d+", "LIMIT <n>", re.sub(r"'\d{4}-\d\d-\d\d[^']*'", "'<ts>'", sql))
+    sql = re.sub(r"'\d{4}-\d\d-\d\d[^']*'", "'<ts>'", sql)
+    sql = re.sub(r"% (\d+)\) = \d+", r"% \1) = <k>", sql)
+    return re.sub(r"LIMIT \d+", "LIMIT <n>", sql)
 
 
 def lock_verdict(plan: dict, *, due: int) -> str:
