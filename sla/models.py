@@ -229,13 +229,18 @@ class SlaClock(models.Model):
         FULFILLED = "fulfilled", _("Fulfilled")
         STOPPED = "stopped", _("Stopped")
 
-    # Covered by the unique (ticket, metric) and (policy, state) indexes.
+    # Indexes are few on purpose: the sweep rewrites every due clock (next_check_at, which its
+    # partial index holds, so never a HOT update) and each index costs a write per clock. ticket is
+    # covered by the unique (ticket, metric); policy and calendar are read only by a policy edit's
+    # recompute (a background task) and by deleting a policy or calendar, which may scan.
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks", db_index=False)
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
     policy = models.ForeignKey(
         SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="clocks", db_index=False
     )
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
     cycle = models.PositiveIntegerField(
         _("cycle"), default=1, help_text=_("Next response and periodic update restart; each run is a cycle.")
@@ -259,7 +264,6 @@ class SlaClock(models.Model):
             models.Index(
                 fields=["next_check_at"], condition=models.Q(next_check_at__isnull=False), name="sla_clock_due_idx"
             ),
-            models.Index(fields=["policy", "state"], name="sla_clock_policy_idx"),
         ]
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
