@@ -285,26 +285,26 @@ def _update_rows(model, rows: list, fields: list[str]) -> None:
         f"FROM unnest(%s::bigint[], {', '.join(f'%s::{cast}' for cast in casts)}) AS v(id, {aliases})) AS s "
         "WHERE t.id = s.id"
     )
-    arrays = [_array_literal([row.pk for row in rows]), *arrays]
+    arrays = [_array_literal([row.pk for row in rows], "number"), *arrays]
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
 
 
-# Columns whose Python values psycopg2 adapts as they are: no per-value get_db_prep_save, which
-# costs more than the whole statement for a batch of thousands of rows.
-_NATIVE_TYPES = {
-    "BigAutoField",
-    "BigIntegerField",
-    "BooleanField",
-    "CharField",
-    "DateTimeField",
-    "FloatField",
-    "ForeignKey",
-    "IntegerField",
-    "PositiveIntegerField",
-    "PositiveSmallIntegerField",
-    "SmallIntegerField",
-    "TextField",
+# How _array_literal writes a column's values, by model field type; any other field goes through
+# get_db_prep_save and is written as quoted text (the cast to the column's array type reads it).
+# Per-value get_db_prep_save would cost more than the whole statement for thousands of rows.
+_LITERAL_KINDS = {
+    "AutoField": "number",
+    "BigAutoField": "number",
+    "BigIntegerField": "number",
+    "IntegerField": "number",
+    "PositiveIntegerField": "number",
+    "PositiveSmallIntegerField": "number",
+    "SmallIntegerField": "number",
+    "BooleanField": "bool",
+    "DateTimeField": "datetime",
+    "CharField": "text",
+    "TextField": "text",
 }
 
 
@@ -316,29 +316,32 @@ def _column_arrays(model, rows: list, fields: list[str]) -> tuple[list, list[str
         db_type = column.db_type(connection)
         raw = [getattr(row, column.attname) for row in rows]
         if db_type == "jsonb":
-            arrays.append(_array_literal([None if value is None else json.dumps(value) for value in raw]))
+            arrays.append(_array_literal([None if value is None else json.dumps(value) for value in raw], "text"))
             casts.append("text[]")
             selects.append(f"v.c{index}::jsonb")
         else:
-            native = column.get_internal_type() in _NATIVE_TYPES
-            values = raw if native else [column.get_db_prep_save(value, connection) for value in raw]
-            arrays.append(_array_literal(values))
+            # A foreign key is written as its target's type (an integer, or e.g. a UUID as text).
+            target = column.target_field if column.is_relation else column
+            kind = _LITERAL_KINDS.get(target.get_internal_type())
+            values = raw if kind else [column.get_db_prep_save(value, connection) for value in raw]
+            arrays.append(_array_literal(values, kind or "text"))
             casts.append(f"{db_type}[]")
             selects.append(f"v.c{index}")
         names.append(f'"{column.column}"')
     return arrays, casts, selects, names
 
 
-def _array_literal(values: list) -> str:
+def _array_literal(values: list, kind: str) -> str:
     """A PostgreSQL array literal ('{"a",NULL,"b"}'), read by the server's array input: sending a
     Python list makes psycopg2 write ARRAY[…] with one quoted, cast expression per element, which
-    costs both sides several times more for thousands of values. One formatter per column type."""
-    sample = next((value for value in values if value is not None), None)
-    if isinstance(sample, bool):
+    costs both sides several times more for thousands of values. `kind` comes from the column
+    (_LITERAL_KINDS): "number" and "datetime" values need no quotes, "bool" is t/f, "text" is
+    quoted and escaped."""
+    if kind == "number":
+        elements = ("NULL" if value is None else str(int(value)) for value in values)
+    elif kind == "bool":
         elements = ("NULL" if value is None else "t" if value else "f" for value in values)
-    elif isinstance(sample, int | float):
-        elements = ("NULL" if value is None else str(value) for value in values)
-    elif isinstance(sample, datetime):
+    elif kind == "datetime":
         # A batch's timestamps are mostly the sweep's own `now`: format each distinct one once.
         # ISO 8601 holds no character the array syntax would need quoted.
         texts: dict[datetime, str] = {}
@@ -385,7 +388,7 @@ def _insert_firings(rows: list[tuple[int, int, int]], now: datetime) -> set[tupl
                 f"INSERT INTO {table} (clock_id, step_id, cycle, fired_at) "
                 "SELECT v.clock_id, v.step_id, v.cycle, %s "
                 f"FROM unnest(%s::bigint[], %s::bigint[], %s::integer[]) AS v(clock_id, step_id, cycle) {conflict}",
-                [now, *map(_array_literal, (clock_ids, step_ids, cycles))],
+                [now, *(_array_literal(column, "number") for column in (clock_ids, step_ids, cycles))],
             )
             inserted.update((row[0], row[1]) for row in cursor.fetchall())
             return inserted
@@ -702,26 +705,27 @@ def _event(ticket_id: int, kind: str, now: datetime, **data) -> _EventRow:
     return _EventRow(ticket_id=ticket_id, kind=kind, at=now, data=data)
 
 
-def sla_sweep(
-    *, now: datetime, batch_size: int = 500, max_batches: int | None = None, workers: int | None = None
-) -> SweepResult:
+def sla_sweep(*, now: datetime, batch_size: int = 500, workers: int | None = None) -> SweepResult:
     """Fire every due step. Each batch is its own transaction, so a long sweep never holds locks
     on more than one batch and a crash loses at most one batch's uncommitted work (redone next time).
 
     On PostgreSQL `workers` threads (default settings.SLA_SWEEP_WORKERS) sweep side by side, each
-    on its own connection: SKIP LOCKED hands them disjoint batches, and while one waits on the
-    database the other computes. Elsewhere, or inside a caller's transaction (whose uncommitted
-    rows other connections could not see), one thread does it all."""
+    on its own connection and its own share of the tickets (ticket_id % workers): while one waits
+    on the database the other computes. Elsewhere, or inside a caller's transaction (whose
+    uncommitted rows other connections could not see), one thread does it all."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
     workers = settings.SLA_SWEEP_WORKERS if workers is None else workers
     if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
-        return _sweep_serial(now=now, batch_size=batch_size, max_batches=max_batches)
-    # Who has how much to do: the first batch_size * workers due clocks, by the partition (ticket)
-    # each sweeper takes. A small load is shared evenly: 1,000 due is two batches of ~500 at once.
+        return _sweep_serial(now=now, batch_size=batch_size)
+    # A sweeper whose share is about a batch takes it in one (1,003 due must not cost a second
+    # round of statements and a commit for 3 clocks): look at the first due clocks, by share.
+    slack = batch_size * 5 // 4
     due = Counter(
         ticket_id % workers
         for ticket_id in SlaClock.objects.filter(next_check_at__lte=now)
         .order_by("next_check_at")
-        .values_list("ticket_id", flat=True)[: batch_size * workers * 5 // 4]
+        .values_list("ticket_id", flat=True)[: slack * workers]
     )
     if not due:
         return SweepResult()
@@ -730,10 +734,7 @@ def sla_sweep(
             pool.submit(
                 _sweep_thread,
                 now=now,
-                # All of a sweeper's share in one batch when it is about a batch (1,003 due must
-                # not cost a second round of statements and a commit for 3 clocks).
-                batch_size=due[index] if due[index] <= batch_size * 5 // 4 else batch_size,
-                max_batches=max_batches,
+                batch_size=max(batch_size, due[index]) if due[index] <= slack else batch_size,
                 partition=(index, workers),
             )
             for index in range(workers)
@@ -749,12 +750,10 @@ def _sweep_thread(**kwargs) -> "SweepResult":
         connection.close()  # this thread's own connection
 
 
-def _sweep_serial(
-    *, now: datetime, batch_size: int, max_batches: int | None, partition: tuple[int, int] | None = None
-) -> SweepResult:
+def _sweep_serial(*, now: datetime, batch_size: int, partition: tuple[int, int] | None = None) -> SweepResult:
     result = SweepResult()
     context = _Context(partition)
-    while max_batches is None or result.batches < max_batches:
+    while True:
         with transaction.atomic():
             taken = _sweep_batch(now, batch_size, context, result)
         if not taken:

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from support_desk.migration_ops import set_fillfactor
+from support_desk.migration_ops import SetFillfactor
 
 
 class Migration(migrations.Migration):
@@ -9,4 +9,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("sla", "0003_lean_indexes")]
 
-    operations = [set_fillfactor("sla_slaclock", 85)]
+    operations = [SetFillfactor("sla_slaclock", 85)]

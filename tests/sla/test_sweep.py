@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from notifications import services as outbox
 from notifications.models import OutboxMessage
 from sla.models import EscalationFiring, EscalationRule, EscalationStep, Metric, SlaClock
-from sla.sweep import sla_sweep
+from sla.sweep import _array_literal, sla_sweep
 from sla.tasks import sla_sweep_task
 from tests.factories import AgentFactory, CustomerFactory
 from tickets import services
@@ -268,6 +268,21 @@ def test_parallel_sweepers_take_every_due_clock_once_in_one_pass(category, sla_p
     assert sla_sweep(now=later, batch_size=10, workers=2).steps_fired == 0
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel sweepers need PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_sweeper_with_none_of_the_earliest_due_clocks_still_sweeps_its_share(category, sla_policy, now):
+    tickets = [new_ticket(category, now) for _ in range(30)]
+    later = now + FIRST_RESPONSE_NORMAL * 0.8
+    # Even tickets' clocks fell due first: the look at the earliest due clocks sees only those.
+    for ticket in tickets:
+        SlaClock.objects.filter(ticket=ticket, metric=Metric.FIRST_RESPONSE).update(
+            next_check_at=later - timedelta(hours=2 if ticket.pk % 2 == 0 else 1)
+        )
+    result = sla_sweep(now=later, batch_size=5, workers=2)
+    assert result.clocks == 30
+    assert not SlaClock.objects.filter(next_check_at__lte=later).exists()
+
+
 def test_sweep_inside_a_transaction_runs_in_that_transaction(ticket_with_sla, now):
     # The test's own transaction holds the ticket: other connections would not see it.
     result = sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 0.8, workers=2)
@@ -323,3 +338,30 @@ def test_moving_step_keeps_an_assignee_who_works_in_the_new_team(ticket_with_sla
     sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.5)
     ticket_with_sla.refresh_from_db()
     assert (ticket_with_sla.team, ticket_with_sla.assignee) == (security, both)
+
+
+def test_array_literal_quotes_text_and_keeps_null_apart_from_the_string_null():
+    assert _array_literal(['a"b', "c\\d", None, "NULL", "", "{x,y}"], "text") == (
+        '{"a\\"b","c\\\\d",NULL,"NULL","","{x,y}"}'
+    )
+    assert _array_literal([1, None, 3], "number") == "{1,NULL,3}"
+    assert _array_literal([True, False, None], "bool") == "{t,f,NULL}"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's array input")
+def test_array_literals_come_back_from_postgresql_unchanged(db, now):
+    texts = ['quote " and backslash \\', "NULL", "", "{braces, commas}", "line\nbreak", "中文 ✓", None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # As the sweep reads its JSON column: text[] cast element-wise to jsonb.
+            "SELECT %s::text[], %s::timestamptz[], ((%s::text[])[1])::jsonb",
+            [
+                _array_literal(texts, "text"),
+                _array_literal([now, None], "datetime"),
+                _array_literal([json.dumps({"say": 'a "b" \\ c'})], "text"),
+            ],
+        )
+        text_back, times_back, json_back = cursor.fetchone()
+    assert text_back == texts
+    assert times_back == [now, None]
+    assert json.loads(json_back) == {"say": 'a "b" \\ c'}  # Django's driver setup leaves jsonb as text

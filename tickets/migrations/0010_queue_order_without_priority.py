@@ -5,7 +5,7 @@ import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
 
-from support_desk.migration_ops import set_fillfactor
+from support_desk.migration_ops import SetFillfactor
 
 
 class Migration(migrations.Migration):
@@ -32,5 +32,5 @@ class Migration(migrations.Migration):
             model_name='ticket',
             index=models.Index(models.F('team'), django.db.models.functions.comparison.Coalesce(models.F('sla_due_at'), models.Value(datetime.datetime(9999, 12, 31, 0, 0, tzinfo=datetime.timezone.utc), output_field=models.DateTimeField())), models.F('created_at'), models.F('id'), condition=models.Q(('first_response_at__isnull', True), ('status__in', ('new', 'open', 'on_hold'))), name='ticket_waiting_first_idx'),
         ),
-        set_fillfactor("tickets_ticket", 85),
+        SetFillfactor("tickets_ticket", 85),
     ]
