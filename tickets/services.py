@@ -307,7 +307,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, now: da
 
 @transaction.atomic
 def ticket_change_priority(
-    *, ticket: Ticket, actor: User | None, priority: str, now: datetime, reason: str = ""
+    *, ticket: Ticket, actor: User | None, priority: str, now: datetime, reason: str = "", recompute_sla: bool = True
 ) -> Ticket:
     locked = _lock(ticket)
     if locked.priority == priority:
@@ -318,12 +318,15 @@ def ticket_change_priority(
     TicketEvent.record(
         locked, actor=actor, kind=Kind.PRIORITY_CHANGED, at=now, **{"from": previous, "to": priority, "reason": reason}
     )
-    sla.sla_ticket_changed(ticket=locked, now=now)
+    if recompute_sla:
+        sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
 
 
 @transaction.atomic
-def ticket_change_team(*, ticket: Ticket, actor: User | None, team: Team, now: datetime) -> Ticket:
+def ticket_change_team(
+    *, ticket: Ticket, actor: User | None, team: Team, now: datetime, recompute_sla: bool = True
+) -> Ticket:
     locked = _lock(ticket)
     if locked.team_id == team.pk:
         return locked
@@ -342,12 +345,15 @@ def ticket_change_team(*, ticket: Ticket, actor: User | None, team: Team, now: d
         at=now,
         **{"from": previous, "to": team.code, "unassigned": "assignee" in changed},
     )
-    sla.sla_ticket_changed(ticket=locked, now=now)
+    if recompute_sla:
+        sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
 
 
 @transaction.atomic
-def ticket_change_category(*, ticket: Ticket, actor: User, category: Category, now: datetime) -> Ticket:
+def ticket_change_category(
+    *, ticket: Ticket, actor: User, category: Category, now: datetime, recompute_sla: bool = True
+) -> Ticket:
     locked = _lock(ticket)
     if locked.category_id == category.pk:
         return locked
@@ -357,19 +363,23 @@ def ticket_change_category(*, ticket: Ticket, actor: User, category: Category, n
     TicketEvent.record(
         locked, actor=actor, kind=Kind.CATEGORY_CHANGED, at=now, **{"from": previous, "to": category.code}
     )
-    sla.sla_ticket_changed(ticket=locked, now=now)
+    if recompute_sla:
+        sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
 
 
 @transaction.atomic
-def ticket_set_complaint(*, ticket: Ticket, actor: User, is_complaint: bool, now: datetime) -> Ticket:
+def ticket_set_complaint(
+    *, ticket: Ticket, actor: User, is_complaint: bool, now: datetime, recompute_sla: bool = True
+) -> Ticket:
     locked = _lock(ticket)
     if locked.is_complaint == is_complaint:
         return locked
     locked.is_complaint = is_complaint
     _touch(locked, now, "is_complaint")
     TicketEvent.record(locked, actor=actor, kind=Kind.COMPLAINT_CHANGED, at=now, is_complaint=is_complaint)
-    sla.sla_ticket_changed(ticket=locked, now=now)
+    if recompute_sla:
+        sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
 
 
@@ -378,14 +388,18 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: dict[str, Any], now: 
     """PATCH: several changes, all or nothing. Status goes last so a move to another team and
     a status change in one request are checked against the final state."""
     _require_staff(actor)
+    sla_inputs = (ticket.team_id, ticket.category_id, ticket.priority, ticket.is_complaint)
+    once = {"now": now, "recompute_sla": False}  # the SLA follows once, after every field changed
     if "team" in changes:
-        ticket = ticket_change_team(ticket=ticket, actor=actor, team=changes["team"], now=now)
+        ticket = ticket_change_team(ticket=ticket, actor=actor, team=changes["team"], **once)
     if "category" in changes:
-        ticket = ticket_change_category(ticket=ticket, actor=actor, category=changes["category"], now=now)
+        ticket = ticket_change_category(ticket=ticket, actor=actor, category=changes["category"], **once)
     if "priority" in changes:
-        ticket = ticket_change_priority(ticket=ticket, actor=actor, priority=changes["priority"], now=now)
+        ticket = ticket_change_priority(ticket=ticket, actor=actor, priority=changes["priority"], **once)
     if "is_complaint" in changes:
-        ticket = ticket_set_complaint(ticket=ticket, actor=actor, is_complaint=changes["is_complaint"], now=now)
+        ticket = ticket_set_complaint(ticket=ticket, actor=actor, is_complaint=changes["is_complaint"], **once)
+    if (ticket.team_id, ticket.category_id, ticket.priority, ticket.is_complaint) != sla_inputs:
+        sla.sla_ticket_changed(ticket=ticket, now=now)
     if "status" in changes:
         ticket = ticket_change_status(ticket=ticket, actor=actor, status=changes["status"], now=now)
     return ticket

@@ -210,3 +210,24 @@ def test_creation_mail_states_the_promised_time(
             now=now,
         )
     assert (now + timedelta(hours=4)).strftime("%Y-%m-%d %H:%M") in mailoutbox[0].body
+
+
+def test_one_patch_of_several_fields_retargets_the_clocks_once(created, agent, category, now, monkeypatch):
+    calls = []
+    original = services.sla.sla_ticket_changed
+    monkeypatch.setattr(services.sla, "sla_ticket_changed", lambda **kw: calls.append(kw) or original(**kw))
+    later = now + timedelta(minutes=5)
+    other = type(category).objects.create(code="fees-2", name="Fees", default_team=category.default_team)
+    services.ticket_update(
+        ticket=created, actor=agent, changes={"priority": "urgent", "category": other, "is_complaint": True}, now=later
+    )
+    assert len(calls) == 1
+    # Urgent first response is 15 min: 5 min run, 10 min left.
+    assert clock(Ticket.objects.get(pk=created.pk), Metric.FIRST_RESPONSE).due_at == later + timedelta(minutes=10)
+
+
+def test_a_patch_that_changes_nothing_leaves_the_clocks_alone(created, agent, now, monkeypatch):
+    calls = []
+    monkeypatch.setattr(services.sla, "sla_ticket_changed", lambda **kw: calls.append(kw))
+    services.ticket_update(ticket=created, actor=agent, changes={"priority": created.priority}, now=now)
+    assert calls == []
