@@ -192,16 +192,34 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
 
 
 def _with_tickets(alerts: list[dict]) -> list[dict]:
+    """The alerts with their ticket and the language each recipient reads (two queries a batch)."""
+    from accounts.models import AgentProfile
     from tickets.models import Ticket
 
     tickets = {
         t.reference: t for t in Ticket.objects.filter(reference__in={a["ref"] for a in alerts}).select_related("team")
     }
-    return [{**alert, "ticket": tickets.get(alert["ref"])} for alert in alerts]
+    languages = {
+        email: staff_language(spoken)
+        for email, spoken in AgentProfile.objects.filter(user__email__in={a["to"] for a in alerts}).values_list(
+            "user__email", "languages"
+        )
+    }
+    return [
+        {**alert, "ticket": tickets.get(alert["ref"]), "language": languages.get(alert["to"], settings.LANGUAGE_CODE)}
+        for alert in alerts
+    ]
+
+
+def staff_language(spoken: list[str] | None) -> str:
+    """The language a staff member's alerts are written in: the first of the languages on their
+    agent profile that the desk ships, else the site's default."""
+    shipped = {code for code, _name in settings.LANGUAGES}
+    return next((code.lower() for code in spoken or [] if code.lower() in shipped), settings.LANGUAGE_CODE)
 
 
 def _sla_alert_row(alert: dict, *, now: datetime) -> OutboxMessage:
-    """A staff alert from a sweep, rendered (in English) when it is sent."""
+    """A staff alert from a sweep, rendered in the recipient's language when it is sent."""
     ticket = alert["ticket"]
     reference = alert["ref"]
     return OutboxMessage(
@@ -210,7 +228,7 @@ def _sla_alert_row(alert: dict, *, now: datetime) -> OutboxMessage:
         subject=f"[{reference}] SLA {alert['percent']}% {alert['metric']}",
         payload={
             "template": "sla_escalation",
-            "language": "en",
+            "language": alert.get("language", settings.LANGUAGE_CODE),
             "context": {
                 "reference": reference,
                 "subject": ticket.subject if ticket else "",

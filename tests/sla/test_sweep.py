@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import AgentProfile
 from notifications import services as outbox
 from notifications.models import OutboxMessage
 from sla.models import EscalationFiring, EscalationRule, EscalationStep, Metric, SlaClock
@@ -183,6 +184,21 @@ def test_escalation_mail_is_rendered_at_delivery(ticket_with_sla, lead, now, mai
     outbox.outbox_deliver(message_id=row.pk, now=now)
     assert ticket_with_sla.reference in mailoutbox[0].subject
     assert "100%" in mailoutbox[0].body
+
+
+def test_escalation_mail_says_the_metric_and_priority_in_words(ticket_with_sla, lead, now, mailoutbox):
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
+    outbox.outbox_deliver(message_id=emails_to(lead).get().pk, now=now)
+    assert mailoutbox[0].subject == f"[{ticket_with_sla.reference}] SLA BREACHED: First response"
+    assert "Priority: High" in mailoutbox[0].body
+
+
+def test_escalation_mail_is_in_the_first_shipped_language_of_the_agent(ticket_with_sla, lead, now, mailoutbox):
+    AgentProfile.objects.filter(user=lead).update(languages=["ru", "zh-Hans", "en"])
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
+    outbox.outbox_deliver(message_id=emails_to(lead).get().pk, now=now)
+    assert mailoutbox[0].subject == f"[{ticket_with_sla.reference}] 已超出服务时效 (SLA)：首次回复"
+    assert "优先级" in mailoutbox[0].body
 
 
 def test_sweep_queries_do_not_grow_with_tickets_that_are_not_due(category, sla_policy, now):
