@@ -1,9 +1,13 @@
-"""What the bench/ scripts share: the guard on the benchmark database, and creating it."""
+"""What the bench/ scripts share: the guard on the benchmark database, creating it, and Django
+set up with the Celery messages the scripts publish kept out of var/."""
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -39,3 +43,47 @@ def benchmark_database(*, allow_any_database: bool, script: str, example_db: str
 def ensure_database() -> bool:
     """Create the benchmark database if it is missing. True if created."""
     return create_if_missing(os.environ["DATABASE_URL"])
+
+
+def setup_django() -> str:
+    """django.setup(), and keep the Celery messages the benchmark publishes out of var/.
+
+    Ticket creation and the sweep hand outbox rows to Celery after commit. With REDIS_URL set that
+    goes to Redis as configured. Without it, the filesystem broker would write into the
+    repository's var/celery/, where a developer's worker would pick them up; send them to a
+    temporary folder instead (same transport, same cost), removed by cleanup_broker(). Returns a
+    description of the broker.
+    """
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        from support_desk.celery import app
+
+        folder = Path(tempfile.mkdtemp(prefix="bench-broker-"))
+        app.conf.broker_transport_options = {
+            **(settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}),
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "processed_folder": str(folder),
+        }
+        return f"filesystem, temporary folder {folder}"
+    return broker_description()
+
+
+def broker_description() -> str:
+    from django.conf import settings
+
+    parts = urlsplit(settings.CELERY_BROKER_URL)
+    return f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+
+
+def cleanup_broker() -> None:
+    """Remove the temporary broker folder setup_django() made, if any."""
+    from support_desk.celery import app
+
+    folder = (app.conf.broker_transport_options or {}).get("data_folder_in", "")
+    if folder and Path(folder).name.startswith("bench-broker-"):
+        shutil.rmtree(folder, ignore_errors=True)

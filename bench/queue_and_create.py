@@ -18,10 +18,8 @@ import math
 import os
 import platform
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -31,7 +29,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import REPO_ROOT, benchmark_database, ensure_database  # bench/common.py (bench/ is sys.path[0])
+from common import (  # bench/common.py (bench/ is sys.path[0])
+    REPO_ROOT,
+    benchmark_database,
+    broker_description,
+    cleanup_broker,
+    ensure_database,
+    setup_django,
+)
 
 # The mix of generated tickets: mostly open work, some solved or closed.
 STATUS_WEIGHTS = {
@@ -108,50 +113,6 @@ def configure_environment(args: argparse.Namespace) -> dict[str, Any]:
     return benchmark_database(
         allow_any_database=args.allow_any_database, script="queue_and_create.py", example_db="support_desk_bench"
     )
-
-
-def setup_django() -> str:
-    """django.setup(), and keep the Celery messages the benchmark publishes out of var/.
-
-    Ticket creation hands an outbox row to Celery after commit. With REDIS_URL set that goes to
-    Redis as configured. Without it, the filesystem broker would write into the repository's
-    var/celery/, where a developer's worker would pick them up; send them to a temporary folder
-    instead (same transport, same cost), removed at the end. Returns a description of the broker.
-    """
-    sys.path.insert(0, str(REPO_ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    if settings.CELERY_BROKER_URL.startswith("filesystem"):
-        from support_desk.celery import app
-
-        folder = Path(tempfile.mkdtemp(prefix="bench-broker-"))
-        app.conf.broker_transport_options = {
-            **(settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}),
-            "data_folder_in": str(folder),
-            "data_folder_out": str(folder),
-            "processed_folder": str(folder),
-        }
-        return f"filesystem, temporary folder {folder}"
-    return broker_description()
-
-
-def broker_description() -> str:
-    from django.conf import settings
-
-    parts = urlsplit(settings.CELERY_BROKER_URL)
-    return f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}{parts.path}"
-
-
-def cleanup_broker() -> None:
-    from support_desk.celery import app
-
-    options = app.conf.broker_transport_options or {}
-    folder = options.get("data_folder_in", "")
-    if folder and Path(folder).name.startswith("bench-broker-"):
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def check_schema() -> None:

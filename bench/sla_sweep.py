@@ -39,9 +39,14 @@ import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from common import REPO_ROOT, benchmark_database, ensure_database  # bench/common.py (bench/ is sys.path[0])
+from common import (  # bench/common.py (bench/ is sys.path[0])
+    REPO_ROOT,
+    benchmark_database,
+    cleanup_broker,
+    ensure_database,
+    setup_django,
+)
 
 CUSTOMER_PREFIX = "bench-sla-cust-"
 SUBJECT_PREFIX = "SLA bench #"  # marks the generated tickets (and only them)
@@ -143,39 +148,6 @@ def configure_environment(args: argparse.Namespace) -> dict[str, Any]:
         example_db="support_desk_sla_bench",
         why=" (the sweep relies on SKIP LOCKED, ON CONFLICT and partial indexes)",
     )
-
-
-def setup_django() -> str:
-    """django.setup(); without REDIS_URL, send the sweep's Celery messages to a temporary folder
-    (same filesystem transport, same cost) instead of the repository's var/celery/, where a
-    developer's worker would pick them up. Returns a description of the broker."""
-    sys.path.insert(0, str(REPO_ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    if settings.CELERY_BROKER_URL.startswith("filesystem"):
-        from support_desk.celery import app
-
-        folder = Path(tempfile.mkdtemp(prefix="bench-broker-"))
-        app.conf.broker_transport_options = {
-            **(settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}),
-            "data_folder_in": str(folder),
-            "data_folder_out": str(folder),
-            "processed_folder": str(folder),
-        }
-        return f"filesystem, temporary folder {folder}"
-    parts = urlsplit(settings.CELERY_BROKER_URL)
-    return f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}{parts.path}"
-
-
-def cleanup_broker() -> None:
-    from support_desk.celery import app
-
-    folder = (app.conf.broker_transport_options or {}).get("data_folder_in", "")
-    if folder and Path(folder).name.startswith("bench-broker-"):
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def check_schema() -> None:
