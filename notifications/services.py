@@ -191,7 +191,7 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
     return True
 
 
-def _with_tickets(alerts: list[dict]) -> list[dict]:
+def _with_ticket_and_language(alerts: list[dict]) -> list[dict]:
     """The alerts with their ticket and the language each recipient reads (two queries a batch)."""
     from accounts.models import AgentProfile
     from tickets.models import Ticket
@@ -257,7 +257,7 @@ def _fan_out(batch: OutboxMessage, *, now: datetime) -> bool:
     if locked.status != OutboxMessage.Status.PENDING:
         return False
     rows = OutboxMessage.objects.bulk_create(
-        [_sla_alert_row(alert, now=now) for alert in _with_tickets(locked.payload.get("emails", []))],
+        [_sla_alert_row(alert, now=now) for alert in _with_ticket_and_language(locked.payload.get("emails", []))],
         batch_size=1000,
     )
     OutboxMessage.objects.filter(pk=locked.pk).update(

@@ -47,8 +47,8 @@ class SweepResult:
     def merge(cls, results: list["SweepResult"]) -> "SweepResult":
         total = cls()
         for part in results:
-            for name in ("clocks", "steps_fired", "breaches", "emails", "webhooks", "batches"):
-                setattr(total, name, getattr(total, name) + getattr(part, name))
+            for name, count in part.as_dict().items():
+                setattr(total, name, getattr(total, name) + count)
             for kind, count in part.fired_by_kind.items():
                 total.fired_by_kind[kind] += count
         return total
@@ -231,6 +231,9 @@ def _lock_due_batch(
     return rows
 
 
+PERSON_FIELDS = ("id", "email", "first_name", "username", "is_active")
+
+
 def _lock_tickets(ticket_ids: set[int], context: "_Context") -> dict[int, TicketRow]:
     """The batch's tickets, locked. Ticket services lock the ticket, then its clocks; the sweep
     locks clocks, then tickets. Skipping tickets a request holds (instead of waiting) rules out a
@@ -250,9 +253,6 @@ def _lock_tickets(ticket_ids: set[int], context: "_Context") -> dict[int, Ticket
         ticket.category = context.category(ticket.category_id)
         ticket.assignee = assignees.get(ticket.assignee_id)
     return tickets
-
-
-PERSON_FIELDS = ("id", "email", "first_name", "username", "is_active")
 
 
 # The ticket columns the sweep may change; the rows are locked, so writing them all is safe.
