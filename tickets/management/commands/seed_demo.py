@@ -136,6 +136,20 @@ MACROS = [
 ]
 
 
+# Checked by tests/tickets/test_demo.py with tickets.networks.validate_identifier: the demo must pass
+# the portal's own checks. Hashes are sha256 digests of a phrase; addresses carry real checksums.
+DEMO_IDENTIFIERS = {
+    "tron_txid": "90e060daabd4d993a94a39eeffcfcd04da4e01b843b78f7e533189ab55b32e96",
+    "tron_address": "TPsCisUSVvfd6fBzhprUZasdGJk2cFuWAn",
+    "bitcoin_address": "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+    "ethereum_txid": "0x158fc84c9ee14e1e72f3d38f2c72f2e2fedf2633afeca2b0f98f16cf325e2b42",
+    "ethereum_address": "0x4cd49bbe92e54d865e6ad85c4a1f009c42eb2b16",
+    "xrp_txid": "7a2306a8000fd8b6d1c477cc8022695e0f3c1bbefd22982b775665adc816b614",
+    "xrp_address": "rN4PzZaTR7wNiaetnJSKy9ddEpJGjmtw9z",
+    "xrp_destination_tag": "104857",
+}
+
+
 class Command(BaseCommand):
     help = "Create or refresh the demo accounts, teams, categories, macros and tickets."
 
@@ -235,100 +249,142 @@ class Command(BaseCommand):
         )
 
     def _tickets(self, *, alice, bob, agent1, agent2, secagent, now) -> int:
+        """A queue that looks like a real morning, measured against the default 24x7 policy at the
+        moment of seeding (one `sla_sweep` later): one ticket breached, one warned (past 75 % of
+        its first-response target), the rest on track, one waiting on the customer and one solved.
+        Every transaction hash, address and tag passes the portal's own validator."""
         category = {c.code: c for c in Category.objects.all()}
         fields = services.TicketFields
-        t = now - timedelta(hours=6)
+
+        def minutes_ago(count: int):
+            return now - timedelta(minutes=count)
 
         def create(requester, code, subject, body, at, **extra):
             return services.ticket_create(
                 requester=requester, category=category[code], subject=subject, body=body, fields=fields(**extra), now=at
             )
 
-        create(
+        # On track: answered 28 minutes ago; the next update is due within 4 hours (high priority).
+        deposit = create(
             alice,
             "deposit_missing",
             "USDT deposit not credited after 2 hours",
             "I sent 250 USDT on Tron two hours ago. The explorer shows it confirmed but my balance is unchanged.",
-            t,
+            minutes_ago(35),
             asset="USDT",
             network="tron",
             amount=Decimal("250"),
-            txid="4a1c6f6c3b1f0e7d8a9b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8",
+            txid=DEMO_IDENTIFIERS["tron_txid"],
+            address=DEMO_IDENTIFIERS["tron_address"],
         )
-        opened = create(
+        services.ticket_claim(ticket=deposit, agent=agent1, now=minutes_ago(30))
+        services.message_add(
+            ticket=deposit,
+            author=agent1,
+            body="Hello Alice, the transfer is confirmed on chain; I am asking our wallet team to credit it.",
+            now=minutes_ago(28),
+        )
+        # Breached: a VIP's large withdrawal (urgent), answered in time, but no update for hours.
+        delayed = create(
             bob,
             "withdrawal_delayed",
-            "BTC withdrawal pending for 3 days",
-            "My withdrawal of 1.5 BTC has been 'processing' since Monday.",
-            t + timedelta(minutes=5),
+            "BTC withdrawal pending since this morning",
+            "My withdrawal of 1.5 BTC has been 'processing' for five hours.",
+            minutes_ago(300),
             asset="BTC",
             network="bitcoin",
             amount=Decimal("1.5"),
+            address=DEMO_IDENTIFIERS["bitcoin_address"],
         )
-        services.ticket_claim(ticket=opened, agent=agent1, now=t + timedelta(minutes=20))
+        services.ticket_claim(ticket=delayed, agent=agent1, now=minutes_ago(296))
         services.message_add(
-            ticket=opened,
+            ticket=delayed,
             author=agent1,
             body="Hello Bob, I am checking this with our wallet team now.",
-            now=t + timedelta(minutes=25),
+            now=minutes_ago(290),
         )
         services.message_add(
-            ticket=opened,
+            ticket=delayed,
             author=agent1,
             body="Wallet team says the batch was stuck; re-broadcasting.",
             internal=True,
-            now=t + timedelta(minutes=40),
+            now=minutes_ago(280),
         )
+        # Waiting on the customer: the clocks are paused.
         waiting = create(
             alice,
             "kyc_verification",
             "Verification rejected twice",
             "My passport photo keeps getting rejected.",
-            t + timedelta(minutes=10),
+            minutes_ago(180),
         )
-        services.ticket_claim(ticket=waiting, agent=agent2, now=t + timedelta(minutes=30))
+        services.ticket_claim(ticket=waiting, agent=agent2, now=minutes_ago(165))
         services.message_add(
             ticket=waiting,
             author=agent2,
             body="Hello Alice, please upload a photo of the passport's data page without glare.",
-            now=t + timedelta(minutes=35),
+            now=minutes_ago(160),
         )
         services.ticket_change_status(
-            ticket=waiting, actor=agent2, status=Ticket.Status.PENDING_CUSTOMER, now=t + timedelta(minutes=36)
+            ticket=waiting, actor=agent2, status=Ticket.Status.PENDING_CUSTOMER, now=minutes_ago(159)
         )
         solved = create(
             alice,
             "fees",
             "Why was I charged a withdrawal fee twice?",
             "Two fees appear for one withdrawal.",
-            t - timedelta(days=1),
+            now - timedelta(days=1, hours=6),
         )
         services.message_add(
             ticket=solved,
             author=agent2,
             body="The second line is the network fee, shown separately; you were charged once.",
-            now=t - timedelta(hours=20),
+            now=now - timedelta(days=1, hours=2),
         )
         services.ticket_change_status(
-            ticket=solved, actor=agent2, status=Ticket.Status.SOLVED, now=t - timedelta(hours=19)
+            ticket=solved, actor=agent2, status=Ticket.Status.SOLVED, now=now - timedelta(days=1, hours=1)
         )
+        # On track: urgent, answered within minutes; the next update is due within the hour.
         compromised = create(
             bob,
             "account_compromised",
             "Someone withdrew from my account",
             "I got a withdrawal e-mail I did not make, 0.3 ETH to an unknown address.",
-            t + timedelta(hours=1),
+            minutes_ago(20),
             asset="ETH",
             network="ethereum",
             amount=Decimal("0.3"),
+            txid=DEMO_IDENTIFIERS["ethereum_txid"],
+            address=DEMO_IDENTIFIERS["ethereum_address"],
         )
-        services.ticket_claim(ticket=compromised, agent=secagent, now=t + timedelta(hours=1, minutes=2))
+        services.ticket_claim(ticket=compromised, agent=secagent, now=minutes_ago(19))
+        services.message_add(
+            ticket=compromised,
+            author=secagent,
+            body="Hello Bob, we have frozen withdrawals on your account. Please change your password now.",
+            now=minutes_ago(17),
+        )
+        # Warned: nobody has answered for 190 of the 240 minutes promised (normal priority).
         create(
             alice,
             "trade_dispute",
             "Limit order filled at the wrong price",
             "Order 88123 filled far below my limit.",
-            t + timedelta(hours=2),
+            minutes_ago(190),
             order_id="88123",
         )
-        return 6
+        # On track: just filed, waiting for a claim; with its destination tag.
+        create(
+            alice,
+            "deposit_missing",
+            "XRP deposit missing",
+            "I sent 1,200 XRP with my destination tag ten minutes ago; it is not in my balance.",
+            minutes_ago(8),
+            asset="XRP",
+            network="xrp",
+            amount=Decimal("1200"),
+            txid=DEMO_IDENTIFIERS["xrp_txid"],
+            address=DEMO_IDENTIFIERS["xrp_address"],
+            memo=DEMO_IDENTIFIERS["xrp_destination_tag"],
+        )
+        return 7
