@@ -2,7 +2,8 @@
 sweep only ever looks at clocks whose next check has come."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -37,20 +38,49 @@ def _tier(ticket: Ticket) -> str:
     return profile.tier if profile else CustomerProfile.Tier.STANDARD
 
 
-def policy_matches(policy: SlaPolicy, ticket: Ticket) -> bool:
+@dataclass(frozen=True, slots=True)
+class PolicyFacts:
+    """What a policy's conditions look at, for callers holding plain rows (the sweep), not a Ticket."""
+
+    category_id: int
+    priority: str
+    tier: str
+    channel: str
+    is_complaint: bool
+
+
+def policy_matches(policy: SlaPolicy, ticket: Ticket | PolicyFacts) -> bool:
+    tier = ticket.tier if isinstance(ticket, PolicyFacts) else _tier(ticket)
     category_ids = {category.pk for category in policy.categories.all()}
     return (
         (not category_ids or ticket.category_id in category_ids)
         and (not policy.priorities or ticket.priority in policy.priorities)
-        and (not policy.tiers or _tier(ticket) in policy.tiers)
+        and (not policy.tiers or tier in policy.tiers)
         and (not policy.channels or ticket.channel in policy.channels)
         and (policy.is_complaint is None or policy.is_complaint == ticket.is_complaint)
     )
 
 
-def policy_for_ticket(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
-    for policy in active_policies() if policies is None else policies:
-        if policy_matches(policy, ticket):
+def matching_policies(ticket: Ticket | PolicyFacts, policies: list[SlaPolicy] | None = None) -> list[SlaPolicy]:
+    """The active policies whose conditions match the ticket, by position."""
+    return [
+        policy for policy in (active_policies() if policies is None else policies) if policy_matches(policy, ticket)
+    ]
+
+
+def policy_for_metric(
+    ticket: Ticket | PolicyFacts,
+    metric: str,
+    policies: list[SlaPolicy] | None = None,
+    *,
+    matching: list[SlaPolicy] | None = None,
+) -> SlaPolicy | None:
+    """Each metric is resolved on its own: the first matching policy (by position) with a target
+    for this metric at the ticket's priority gives it, else the next one, down to the default (the
+    policy without conditions). A narrow policy (say VIP, first response only) so never leaves a
+    ticket without its other promises. `matching`: matching_policies(ticket), when already known."""
+    for policy in matching_policies(ticket, policies) if matching is None else matching:
+        if target_seconds(policy, priority=ticket.priority, metric=metric) is not None:
             return policy
     return None
 
@@ -117,6 +147,11 @@ def schedule_clock(
     if clock.state != State.RUNNING:
         clock.next_check_at = None
         if clock.state != State.PAUSED:
+            return
+        if clock.breached_at is None and clock.due_at is not None and clock.elapsed_seconds > clock.target_seconds:
+            # Paused after its due time before any sweep saw it: it keeps that due time and stays
+            # due, so the sweep records the breach and runs the ladder (the ticket is still open).
+            clock.next_check_at = clock.due_at
             return
         # A paused clock keeps no due time: it is not running out.
         clock.due_at = None
@@ -186,17 +221,59 @@ def _start(
     return clock
 
 
-def _fulfil(clock: SlaClock | None, now: datetime, state: str = State.FULFILLED) -> None:
+# Working seconds past the target before an ended clock counts as late: an answer at the due
+# instant itself is in time, whatever the float arithmetic of the working time says.
+OVERDUE_SLACK_SECONDS = 1e-3
+
+
+def _moments(clock: SlaClock, schedule: Schedule, percents: Iterable[int], now: datetime) -> dict[int, datetime]:
+    """When a clock reached each percentage of its target (computed before it stops running)."""
+    if clock.state == State.RUNNING and clock.segment_started_at is not None:
+        try:
+            return {percent: moment_at_fraction(clock, schedule, percent / 100) for percent in percents}
+        except NoWorkingTime:
+            pass
+    # Paused (its due time was kept when it paused overdue), or a calendar with no working time.
+    fallback = clock.due_at or clock.paused_at or now
+    return dict.fromkeys(percents, fallback)
+
+
+def _fulfil(ticket: Ticket, clock: SlaClock | None, now: datetime, state: str = State.FULFILLED) -> None:
+    """End a clock: fulfilled (the promise was kept or broken) or stopped (no longer owed).
+
+    A clock that ends after its due time was breached at its due time, whether or not a sweep saw
+    it: when none did, the breach and the ladder's notification steps are recorded here
+    (sweep.sla_clock_catch_up), so a late answer never counts as met."""
     if clock is None or clock.state not in ACTIVE_STATES:
         return
     schedule = schedule_of(clock.calendar)
-    clock.elapsed_seconds = elapsed_seconds(clock, schedule, now)
+    elapsed = elapsed_seconds(clock, schedule, now)
+    overdue = elapsed - clock.target_seconds > OVERDUE_SLACK_SECONDS
+    moments: dict[int, datetime] = {}
+    if overdue:
+        percents = {100, *(step.percent for step in ladder_steps(clock.policy_id, clock.metric))}
+        moments = _moments(clock, schedule, percents, now)
+    clock.elapsed_seconds = elapsed
     if clock.state == State.PAUSED and clock.paused_at:
         clock.paused_intervals = [*clock.paused_intervals, [clock.paused_at.isoformat(), now.isoformat()]]
     clock.state = state
     clock.fulfilled_at = now if state == State.FULFILLED else None
     clock.segment_started_at = clock.paused_at = clock.next_check_at = None
+    breach_recorded = overdue and clock.breached_at is None
+    if breach_recorded:
+        clock.breached_at = moments[100]
     clock.save()
+    if overdue:
+        from .sweep import sla_clock_catch_up  # the sweep builds on this module
+
+        sla_clock_catch_up(
+            ticket=ticket,
+            clock=clock,
+            reached=elapsed / clock.target_seconds * 100 + 1e-9,
+            moments=moments,
+            breach_recorded=breach_recorded,
+            now=now,
+        )
 
 
 def _pause(clock: SlaClock, now: datetime) -> None:
@@ -225,22 +302,25 @@ def refresh_ticket_due(ticket: Ticket) -> None:
 
 
 def sla_ticket_created(*, ticket: Ticket, now: datetime) -> None:
-    policy = policy_for_ticket(ticket)
+    matching = matching_policies(ticket)
     for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
-        _start(ticket, metric, policy=policy, existing=None, now=now)
+        _start(ticket, metric, policy=policy_for_metric(ticket, metric, matching=matching), existing=None, now=now)
     refresh_ticket_due(ticket)
 
 
 def sla_public_agent_reply(*, ticket: Ticket, now: datetime) -> None:
     clocks = _clocks(ticket)
-    _fulfil(clocks.get(Metric.FIRST_RESPONSE), now)
-    _fulfil(clocks.get(Metric.NEXT_RESPONSE), now)
+    _fulfil(ticket, clocks.get(Metric.FIRST_RESPONSE), now)
+    _fulfil(ticket, clocks.get(Metric.NEXT_RESPONSE), now)
+    periodic = clocks.get(Metric.PERIODIC_UPDATE)
+    # The update is given: the running cycle ends (breached if late) before the next one starts.
+    _fulfil(ticket, periodic, now)
     if ticket.is_open:
         _start(
             ticket,
             Metric.PERIODIC_UPDATE,
-            policy=policy_for_ticket(ticket),
-            existing=clocks.get(Metric.PERIODIC_UPDATE),
+            policy=policy_for_metric(ticket, Metric.PERIODIC_UPDATE),
+            existing=periodic,
             now=now,
         )
     refresh_ticket_due(ticket)
@@ -254,7 +334,8 @@ def sla_customer_reply(*, ticket: Ticket, now: datetime) -> None:
     following = clocks.get(Metric.NEXT_RESPONSE)
     if following is not None and following.state in ACTIVE_STATES:
         return  # still waiting for the answer to an earlier message
-    _start(ticket, Metric.NEXT_RESPONSE, policy=policy_for_ticket(ticket), existing=following, now=now)
+    policy = policy_for_metric(ticket, Metric.NEXT_RESPONSE)
+    _start(ticket, Metric.NEXT_RESPONSE, policy=policy, existing=following, now=now)
     refresh_ticket_due(ticket)
 
 
@@ -262,12 +343,12 @@ def sla_status_changed(*, ticket: Ticket, previous: str, now: datetime) -> None:
     clocks = _clocks(ticket)
     status = ticket.status
     if status == Ticket.Status.SOLVED:
-        _fulfil(clocks.get(Metric.RESOLUTION), now)
+        _fulfil(ticket, clocks.get(Metric.RESOLUTION), now)
         for metric in (Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.PERIODIC_UPDATE):
-            _fulfil(clocks.get(metric), now, State.STOPPED)
+            _fulfil(ticket, clocks.get(metric), now, State.STOPPED)
     elif status == Ticket.Status.CLOSED:
         for clock in clocks.values():
-            _fulfil(clock, now, State.STOPPED)
+            _fulfil(ticket, clock, now, State.STOPPED)
     else:
         if previous == Ticket.Status.SOLVED:
             _reopen_resolution(ticket, clocks.get(Metric.RESOLUTION), now)
@@ -294,25 +375,43 @@ def sla_ticket_changed(*, ticket: Ticket, now: datetime) -> None:
     recompute_ticket_clocks(ticket=ticket, now=now)
 
 
+def retarget_clock(
+    clock, *, policy: SlaPolicy, seconds: int, schedule_for: Callable[[int | None], Schedule], now: datetime
+) -> None:
+    """Give an active clock (a model instance or the sweep's row) a new target and the policy and
+    calendar it comes from, keeping the working time it has run (no save, no schedule)."""
+    if clock.state == State.RUNNING and clock.calendar_id != policy.calendar_id:
+        # Bank the time run so far under the old calendar before switching; with the same
+        # calendar the running segment is kept, so an overdue clock keeps its true due time.
+        clock.elapsed_seconds = elapsed_seconds(clock, schedule_for(clock.calendar_id), now)
+        clock.segment_started_at = now
+    clock.policy_id, clock.calendar_id = policy.pk, policy.calendar_id
+    clock.target_seconds = seconds
+
+
 def recompute_ticket_clocks(*, ticket: Ticket, now: datetime, policies: list[SlaPolicy] | None = None) -> int:
-    """Re-apply the matching policy's current targets to the ticket's active clocks, keeping the
-    working time they have already run."""
-    policy = policy_for_ticket(ticket, policies)
+    """Re-apply the current targets to the ticket's active clocks, each metric from its own policy
+    (policy_for_metric), keeping the working time they have already run."""
+    matching = matching_policies(ticket, policies)
+    calendars = {policy.calendar_id: policy.calendar for policy in matching}
     changed = 0
-    for clock in SlaClock.objects.filter(ticket=ticket, state__in=ACTIVE_STATES).select_related("calendar"):
-        seconds = target_seconds(policy, priority=ticket.priority, metric=clock.metric) if policy else None
-        if seconds is None:
-            _fulfil(clock, now, State.STOPPED)
+    clocks = SlaClock.objects.select_for_update(of=("self",)).filter(ticket=ticket, state__in=ACTIVE_STATES)
+    for clock in clocks.select_related("calendar"):
+        policy = policy_for_metric(ticket, clock.metric, matching=matching)
+        if policy is None:
+            _fulfil(ticket, clock, now, State.STOPPED)
             changed += 1
             continue
-        if clock.state == State.RUNNING and clock.calendar_id != policy.calendar_id:
-            # Bank the time run so far under the old calendar before switching; with the same
-            # calendar the running segment is kept, so an overdue clock keeps its true due time.
-            clock.elapsed_seconds = elapsed_seconds(clock, schedule_of(clock.calendar), now)
-            clock.segment_started_at = now
-        clock.policy, clock.calendar = policy, policy.calendar
-        clock.target_seconds = seconds
-        _save(clock, schedule_of(policy.calendar))
+        seconds = target_seconds(policy, priority=ticket.priority, metric=clock.metric)
+        old_calendar = clock.calendar
+        retarget_clock(
+            clock,
+            policy=policy,
+            seconds=seconds,
+            schedule_for=lambda _calendar_id, calendar=old_calendar: schedule_of(calendar),
+            now=now,
+        )
+        _save(clock, schedule_of(calendars[policy.calendar_id]))
         changed += 1
     refresh_ticket_due(ticket)
     return changed

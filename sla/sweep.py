@@ -25,7 +25,7 @@ from tickets.models import PRIORITY_RANK, Category, Message, Priority, Team, Tic
 from tickets.routing import raise_priority
 
 from .models import BusinessCalendar, EscalationFiring, EscalationStep, SlaClock
-from .services import elapsed_seconds, ladder_steps, schedule_clock
+from .services import ACTIVE_STATES, elapsed_seconds, ladder_steps, schedule_clock
 from .working_time import Schedule
 
 logger = logging.getLogger(__name__)
@@ -497,6 +497,70 @@ def _recipients(
     return people
 
 
+def _notify(
+    step: EscalationStep, ticket, clock, members: dict[int, list[User]], context: _Context, alerts: list[dict]
+) -> list[str]:
+    """Queue a step's alerts; the actions it took, for the step's event."""
+    actions = []
+    for person in _recipients(step, ticket, members, context).values():
+        alert = _alert(to=person, ticket=ticket, clock=clock, step=step, kind=step.event_kind)
+        if alert:
+            alerts.append(alert)
+            actions.append(f"notify:{person.username}")
+    return actions
+
+
+def _note_and_webhook(
+    step: EscalationStep, ticket, clock, now: datetime, notes: list[Message], outbox: list, result: SweepResult
+) -> list[str]:
+    """A step's internal note and webhook (after its ticket changes: the webhook says the ticket as it is)."""
+    actions = []
+    if step.internal_note:
+        notes.append(
+            Message(
+                ticket_id=ticket.pk, author=None, kind=Message.Kind.INTERNAL, body=step.internal_note, created_at=now
+            )
+        )
+        actions.append("internal_note")
+    if step.webhook_url:
+        outbox.append(_webhook_row(step=step, ticket=ticket, clock=clock, kind=step.event_kind, now=now))
+        result.webhooks += 1
+        actions.append("webhook")
+    return actions
+
+
+def _write_effects(
+    *, events: list, notes: list[Message], alerts: list[dict], outbox: list, now: datetime, result: SweepResult
+) -> None:
+    """Notes, audit events and outbox rows of fired steps, each kind in one statement."""
+    if notes:
+        Message.objects.bulk_create(notes, batch_size=1000)
+        events.extend(
+            _event(note.ticket_id, Kind.MESSAGE_ADDED, now, message_id=note.pk, internal=True, by="system")
+            for note in notes
+        )
+    _insert_rows(TicketEvent, events, ["ticket", "actor", "kind", "data", "at"])
+    if alerts:
+        # One row for the batch's alerts, written with the firings; the worker turns it into one
+        # outbox row per e-mail. Thousands of e-mail rows must not lengthen the sweep's transaction.
+        outbox.append(
+            OutboxMessage(
+                kind=OutboxMessage.Kind.EMAIL_BATCH,
+                recipient=f"{len(alerts)} recipients",
+                subject="SLA alerts",
+                payload={"emails": alerts},
+                purpose="sla_alerts",
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+        result.emails += len(alerts)
+    if outbox:
+        OutboxMessage.objects.bulk_create(outbox, batch_size=1000)
+        ids = [row.pk for row in outbox]
+        transaction.on_commit(lambda: relay_many(ids))
+
+
 def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: SweepResult) -> int:
     clocks = _lock_due_batch(now, batch_size, context.skipped, context.partition)
     if not clocks:
@@ -572,13 +636,11 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
             kind = step.event_kind
             result.steps_fired += 1
             result.fired_by_kind[kind] += 1
-            actions = []
-            for person in _recipients(step, ticket, members, context).values():
-                alert = _alert(to=person, ticket=ticket, clock=clock, step=step, kind=kind)
-                if alert:
-                    alerts.append(alert)
-                    actions.append(f"notify:{person.username}")
-            if step.raise_priority and ticket.priority != Priority.URGENT:
+            actions = _notify(step, ticket, clock, members, context, alerts)
+            # A step never changes the ticket for a clock that has already ended (fulfilled or
+            # stopped): only its notifications are due, as in sla_clock_catch_up.
+            changes = clock.state in ACTIVE_STATES
+            if changes and step.raise_priority and ticket.priority != Priority.URGENT:
                 previous = ticket.priority
                 ticket.priority = raise_priority(ticket.priority)
                 ticket.priority_rank = PRIORITY_RANK[Priority(ticket.priority)]
@@ -591,7 +653,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                         **{"from": previous, "to": ticket.priority, "reason": "escalation"},
                     )
                 )
-            if step.move_to_team_id and step.move_to_team_id != ticket.team_id:
+            if changes and step.move_to_team_id and step.move_to_team_id != ticket.team_id:
                 previous_team = ticket.team.code
                 ticket.move_to(step.move_to_team)
                 changed_tickets.add(ticket.pk)
@@ -607,26 +669,12 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                         **{"from": previous_team, "to": step.move_to_team.code, "reason": "escalation"},
                     )
                 )
-            if step.unassign and ticket.assignee_id:
+            if changes and step.unassign and ticket.assignee_id:
                 previous_assignee = ticket.assignee_id
                 ticket.unassign()
                 changed_tickets.add(ticket.pk)
                 events.append(_event(ticket.pk, Kind.UNASSIGNED, now, previous=previous_assignee, reason="escalation"))
-            if step.internal_note:
-                notes.append(
-                    Message(
-                        ticket_id=ticket.pk,
-                        author=None,
-                        kind=Message.Kind.INTERNAL,
-                        body=step.internal_note,
-                        created_at=now,
-                    )
-                )
-                actions.append("internal_note")
-            if step.webhook_url:
-                outbox.append(_webhook_row(step=step, ticket=ticket, clock=clock, kind=kind, now=now))
-                result.webhooks += 1
-                actions.append("webhook")
+            actions += _note_and_webhook(step, ticket, clock, now, notes, outbox, result)
             events.append(
                 _event(
                     ticket.pk,
@@ -646,32 +694,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
         for row in rows:
             row.updated_at = now
         _update_rows(Ticket, rows, TICKET_SWEEP_FIELDS)
-    if notes:
-        Message.objects.bulk_create(notes, batch_size=1000)
-        events.extend(
-            _event(note.ticket_id, Kind.MESSAGE_ADDED, now, message_id=note.pk, internal=True, by="system")
-            for note in notes
-        )
-    _insert_rows(TicketEvent, events, ["ticket", "actor", "kind", "data", "at"])
-    if alerts:
-        # One row for the batch's alerts, written with the firings; the worker turns it into one
-        # outbox row per e-mail. Thousands of e-mail rows must not lengthen the sweep's transaction.
-        outbox.append(
-            OutboxMessage(
-                kind=OutboxMessage.Kind.EMAIL_BATCH,
-                recipient=f"{len(alerts)} recipients",
-                subject="SLA alerts",
-                payload={"emails": alerts},
-                purpose="sla_alerts",
-                created_at=now,
-                next_attempt_at=now,
-            )
-        )
-        result.emails += len(alerts)
-    if outbox:
-        OutboxMessage.objects.bulk_create(outbox, batch_size=1000)
-        ids = [row.pk for row in outbox]
-        transaction.on_commit(lambda: relay_many(ids))
+    _write_effects(events=events, notes=notes, alerts=alerts, outbox=outbox, now=now, result=result)
 
     for clock in clocks:
         done = fired_before[(clock.pk, clock.cycle)] | {step.pk for step in fired_by_clock[clock.pk]}
@@ -703,6 +726,80 @@ class _EventRow:
 
 def _event(ticket_id: int, kind: str, now: datetime, **data) -> _EventRow:
     return _EventRow(ticket_id=ticket_id, kind=kind, at=now, data=data)
+
+
+def sla_clock_catch_up(
+    *,
+    ticket: Ticket,
+    clock: SlaClock,
+    reached: float,
+    moments: dict[int, datetime],
+    breach_recorded: bool,
+    now: datetime,
+) -> SweepResult:
+    """What the sweep would have done for a clock that ends (fulfilled or stopped) after its due
+    time, had it run in time: the breach at the due time (when the caller is the one that set
+    breached_at), the ticket's breach flags, and each ladder step reached and not fired yet, once
+    (the firing row per clock, step and cycle decides, as in the sweep). Only the steps'
+    notifications act: raising the priority, moving or unassigning the ticket would act on a
+    promise that has already ended. `moments` maps each step's percent (and 100) to when the clock
+    reached it; the events carry those times. Called by the ticket services inside their
+    transaction, with the ticket and the clock locked."""
+    context = _Context()
+    result = SweepResult(clocks=1)
+    steps = ladder_steps(clock.policy_id, clock.metric, context.steps)
+    wanted = [(clock.pk, step.pk, clock.cycle) for step in steps if step.percent <= reached]
+    inserted = {step_id for _, step_id in _insert_firings(wanted, now)} if wanted else set()
+    fired = [step for step in steps if step.pk in inserted]
+    due_at = moments[100]
+    events: list[_EventRow] = []
+    if breach_recorded:
+        result.breaches += 1
+        if clock.metric not in (ticket.breached_metrics or []):
+            ticket.breached_metrics = [*(ticket.breached_metrics or []), clock.metric]
+        ticket.sla_breached = True
+        Ticket.objects.filter(pk=ticket.pk).update(sla_breached=True, breached_metrics=ticket.breached_metrics)
+        if not any(step.percent == 100 for step in fired):
+            events.append(
+                _event(
+                    ticket.pk,
+                    Kind.SLA_BREACHED,
+                    due_at,
+                    metric=clock.metric,
+                    cycle=clock.cycle,
+                    percent=100,
+                    due_at=_iso(due_at),
+                    recorded="on_" + clock.state,
+                )
+            )
+    members: dict[int, list[User]] = defaultdict(list)
+    if fired:
+        for membership in Team.members.through.objects.filter(team_id=ticket.team_id).select_related("user"):
+            members[membership.team_id].append(membership.user)
+    alerts: list[dict] = []
+    notes: list[Message] = []
+    outbox: list[OutboxMessage] = []
+    for step in fired:
+        result.steps_fired += 1
+        result.fired_by_kind[step.event_kind] += 1
+        actions = _notify(step, ticket, clock, members, context, alerts)
+        actions += _note_and_webhook(step, ticket, clock, now, notes, outbox, result)
+        events.append(
+            _event(
+                ticket.pk,
+                step.event_kind,
+                moments.get(step.percent, due_at),
+                metric=clock.metric,
+                percent=step.percent,
+                cycle=clock.cycle,
+                step_id=step.pk,
+                due_at=_iso(due_at),
+                actions=actions,
+                recorded="on_" + clock.state,
+            )
+        )
+    _write_effects(events=events, notes=notes, alerts=alerts, outbox=outbox, now=now, result=result)
+    return result
 
 
 def sla_sweep(*, now: datetime, batch_size: int = 500, workers: int | None = None) -> SweepResult:
