@@ -123,10 +123,11 @@ class EscalationRuleAdmin(RecomputeOnSaveMixin, admin.ModelAdmin):
 
 @admin.register(SlaClock)
 class SlaClockAdmin(admin.ModelAdmin):
-    list_display = ["ticket", "metric", "state", "due_at", "breached_at", "fulfilled_at", "next_check_at"]
-    list_filter = ["metric", "state", ("breached_at", admin.EmptyFieldListFilter)]
+    # Each metric comes from its own policy (the first matching one with a target for it): say which.
+    list_display = ["ticket", "metric", "policy", "state", "due_at", "breached_at", "fulfilled_at", "next_check_at"]
+    list_filter = ["metric", "state", "policy", ("breached_at", admin.EmptyFieldListFilter)]
     search_fields = ["ticket__reference"]
-    list_select_related = ["ticket"]
+    list_select_related = ["ticket", "policy"]
     readonly_fields = [f.name for f in SlaClock._meta.fields]
 
     def has_add_permission(self, request) -> bool:

@@ -31,7 +31,9 @@ def staff_clocks(ticket: Ticket) -> list[dict]:
             "breached_at": clock.breached_at,
             "fulfilled_at": clock.fulfilled_at,
             "paused_since": clock.paused_at,
+            # Which policy gave the clock: each metric is resolved on its own (policy_for_metric).
             "policy": clock.policy.name if clock.policy_id and clock.policy else None,
+            "policy_id": clock.policy_id,
         }
         for clock in sorted(_clocks(ticket), key=lambda c: list(Metric.values).index(c.metric))
     ]

@@ -74,6 +74,7 @@ class AttachmentSerializer(serializers.Serializer):
     content_type = serializers.CharField()
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
+    internal = serializers.BooleanField(help_text="Staff only: never shown to the customer.")
     created_at = serializers.DateTimeField()
     url = serializers.SerializerMethodField()
 
@@ -83,6 +84,9 @@ class AttachmentSerializer(serializers.Serializer):
 
 class AttachmentUploadSerializer(StrictSerializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
+    internal = serializers.BooleanField(
+        required=False, default=False, help_text="Agents only: a working file the customer never sees."
+    )
 
 
 class SlaPromiseSerializer(serializers.Serializer):
@@ -101,7 +105,8 @@ class SlaClockSerializer(serializers.Serializer):
     breached_at = serializers.DateTimeField(allow_null=True)
     fulfilled_at = serializers.DateTimeField(allow_null=True)
     paused_since = serializers.DateTimeField(allow_null=True)
-    policy = serializers.CharField(allow_null=True)
+    policy = serializers.CharField(allow_null=True, help_text=_("Name of the SLA policy that gave this clock."))
+    policy_id = serializers.IntegerField(allow_null=True, help_text=_("Id of the SLA policy that gave this clock."))
 
 
 class SatisfactionOutSerializer(serializers.Serializer):
@@ -370,6 +375,11 @@ class TokenSerializer(serializers.Serializer):
 
 class GuestTicketCreateSerializer(TicketCreateSerializer):
     email = serializers.EmailField(max_length=254)
+
+
+class GuestLinkRequestSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    reference = serializers.CharField(max_length=20, trim_whitespace=True)
 
 
 class SatisfactionSerializer(StrictSerializer):
