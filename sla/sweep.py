@@ -10,22 +10,33 @@ import json
 import logging
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 
-from accounts.models import User
+from accounts.models import CustomerProfile, User
 from accounts.roles import ROLE_GROUPS, Role
 from notifications.models import OutboxMessage
 from notifications.services import relay_many
 from tickets.models import PRIORITY_RANK, Category, Message, Priority, Team, Ticket, TicketEvent
 from tickets.routing import raise_priority
 
-from .models import BusinessCalendar, EscalationFiring, EscalationStep, SlaClock
-from .services import ACTIVE_STATES, elapsed_seconds, ladder_steps, schedule_clock
+from .models import BusinessCalendar, EscalationFiring, EscalationStep, SlaClock, SlaPolicy
+from .services import (
+    ACTIVE_STATES,
+    PolicyFacts,
+    active_policies,
+    elapsed_seconds,
+    ladder_steps,
+    matching_policies,
+    policy_for_metric,
+    retarget_clock,
+    schedule_clock,
+    target_seconds,
+)
 from .working_time import Schedule
 
 logger = logging.getLogger(__name__)
@@ -76,6 +87,13 @@ class _Context:
         self._named: dict[int, list[User]] = {}
         self._teams: dict[int, Team] = {}
         self._categories: dict[int, Category] = {}
+        self._policies: list[SlaPolicy] | None = None
+
+    def policies(self) -> list[SlaPolicy]:
+        """The active policies, loaded once per sweep (only when a step raised a priority)."""
+        if self._policies is None:
+            self._policies = active_policies()
+        return self._policies
 
     def team(self, team_id: int) -> Team:
         """Teams (with their lead) and categories are few: loaded once per sweep, not per ticket."""
@@ -145,6 +163,7 @@ TICKET_COLUMNS = (
     "team_id",
     "category_id",
     "assignee_id",
+    "sla_due_at",
 )
 
 
@@ -182,6 +201,7 @@ class TicketRow:
     team_id: int
     category_id: int
     assignee_id: int | None
+    sla_due_at: datetime | None
     team: Team | None = None
     category: Category | None = None
     assignee: User | None = None
@@ -263,6 +283,7 @@ TICKET_SWEEP_FIELDS = [
     "priority_rank",
     "team",
     "assignee",
+    "sla_due_at",
     "updated_at",
 ]
 
@@ -607,6 +628,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
     notes: list[Message] = []
     # Tickets a step changed; all TICKET_SWEEP_FIELDS of these (locked) rows are written back.
     changed_tickets: set[int] = set()
+    raised: set[int] = set()  # tickets whose priority a step raised: their clocks get the new targets
     fired_by_clock: dict[int, list[EscalationStep]] = defaultdict(list)
     for clock_id, step_id in sorted(fired, key=lambda pair: (pair[0], steps_by_id[pair[1]].percent)):
         fired_by_clock[clock_id].append(steps_by_id[step_id])
@@ -645,6 +667,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 ticket.priority = raise_priority(ticket.priority)
                 ticket.priority_rank = PRIORITY_RANK[Priority(ticket.priority)]
                 changed_tickets.add(ticket.pk)
+                raised.add(ticket.pk)
                 events.append(
                     _event(
                         ticket.pk,
@@ -689,13 +712,16 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 )
             )
 
-    if changed_tickets:
-        rows = [tickets[ticket_id] for ticket_id in changed_tickets]
-        for row in rows:
-            row.updated_at = now
-        _update_rows(Ticket, rows, TICKET_SWEEP_FIELDS)
     _write_effects(events=events, notes=notes, alerts=alerts, outbox=outbox, now=now, result=result)
 
+    retargeted: dict[int, ClockRow] = {}
+    others: list[ClockRow] = []  # the raised tickets' clocks outside the batch
+    if raised:
+        done_by_clock = {
+            clock.pk: fired_before[(clock.pk, clock.cycle)] | {step.pk for step in fired_by_clock[clock.pk]}
+            for clock in clocks
+        }
+        retargeted = _retarget_raised(raised, tickets, clocks, done_by_clock, others, context, now)
     for clock in clocks:
         done = fired_before[(clock.pk, clock.cycle)] | {step.pk for step in fired_by_clock[clock.pk]}
         schedule_clock(
@@ -704,9 +730,115 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
         if clock.next_check_at is not None and clock.next_check_at <= now:
             # Rounding can leave a step a hair in the future; never spin on the same clock.
             clock.next_check_at = now + timedelta(seconds=1)
-    _update_rows(SlaClock, clocks, ["next_check_at", "breached_at"])
+    if raised:
+        _refresh_due(raised, tickets, [*clocks, *others])
+    if changed_tickets:
+        rows = [tickets[ticket_id] for ticket_id in changed_tickets]
+        for row in rows:
+            row.updated_at = now
+        _update_rows(Ticket, rows, TICKET_SWEEP_FIELDS)
+    _update_rows(SlaClock, [clock for clock in clocks if clock.pk not in retargeted], ["next_check_at", "breached_at"])
+    _update_rows(SlaClock, list(retargeted.values()), RETARGET_FIELDS)
     result.clocks += len(clocks)
     return taken
+
+
+# What an escalation's priority raise may change on a clock (tickets' other clocks included).
+RETARGET_FIELDS = [
+    "policy",
+    "calendar",
+    "target_seconds",
+    "elapsed_seconds",
+    "segment_started_at",
+    "due_at",
+    "next_check_at",
+    "breached_at",
+]
+
+
+def _retarget_raised(
+    raised: set[int],
+    tickets: dict[int, TicketRow],
+    batch: list[ClockRow],
+    done_by_clock: dict[int, set[int]],
+    others: list[ClockRow],
+    context: _Context,
+    now: datetime,
+) -> dict[int, ClockRow]:
+    """A step raised these tickets' priority: their open clocks take the new priority's targets,
+    each from its own policy, as after a manual priority change (services.recompute_ticket_clocks),
+    except that a due time never moves later, and a clock already breached keeps the promise it
+    broke (its own ladder goes on against that target). Returns the clocks changed, by id; the
+    batch's own clocks are changed in place and scheduled by the caller. Fills `others` with the
+    tickets' active clocks outside the batch."""
+    facts = {
+        ticket_id: PolicyFacts(
+            category_id=tickets[ticket_id].category_id,
+            priority=tickets[ticket_id].priority,
+            tier=tier or CustomerProfile.Tier.STANDARD,
+            channel=channel,
+            is_complaint=is_complaint,
+        )
+        for ticket_id, channel, is_complaint, tier in Ticket.objects.filter(pk__in=raised).values_list(
+            "id", "channel", "is_complaint", "requester__customer_profile__tier"
+        )
+    }
+    in_batch = {clock.pk for clock in batch}
+    # Every other active clock of these tickets (breached ones too: they count for the nearest due).
+    others[:] = [
+        ClockRow(*row)
+        for row in SlaClock.objects.filter(ticket_id__in=raised, state__in=ACTIVE_STATES)
+        .exclude(pk__in=in_batch)
+        .values_list(*CLOCK_COLUMNS)
+    ]
+    cycles = {clock.pk: clock.cycle for clock in others if clock.breached_at is None}
+    if cycles:
+        for clock_id, step_id, cycle in EscalationFiring.objects.filter(clock__in=list(cycles)).values_list(
+            "clock_id", "step_id", "cycle"
+        ):
+            if cycle == cycles[clock_id]:
+                done_by_clock.setdefault(clock_id, set()).add(step_id)
+    policies = context.policies()
+    matching = {ticket_id: matching_policies(ticket_facts, policies) for ticket_id, ticket_facts in facts.items()}
+    changed: dict[int, ClockRow] = {}
+    for clock in [c for c in batch if c.ticket_id in raised] + others:
+        if clock.state not in ACTIVE_STATES or clock.breached_at is not None or clock.ticket_id not in facts:
+            continue
+        ticket_facts = facts[clock.ticket_id]
+        policy = policy_for_metric(ticket_facts, clock.metric, matching=matching[clock.ticket_id])
+        if policy is None:
+            continue  # an escalation never takes a promise away
+        seconds = target_seconds(policy, priority=ticket_facts.priority, metric=clock.metric)
+        candidate = replace(clock)
+        retarget_clock(candidate, policy=policy, seconds=seconds, schedule_for=context.schedule, now=now)
+        done = done_by_clock.get(clock.pk, set())
+        schedule_clock(
+            candidate, schedule=context.schedule(candidate.calendar_id), fired_step_ids=done, steps_cache=context.steps
+        )
+        if clock.state == SlaClock.State.RUNNING:
+            later = clock.due_at is not None and (candidate.due_at is None or candidate.due_at > clock.due_at)
+        else:  # paused: no due time, compare what is left to run
+            later = candidate.target_seconds - candidate.elapsed_seconds > clock.target_seconds - clock.elapsed_seconds
+        if later or (candidate.target_seconds, candidate.policy_id) == (clock.target_seconds, clock.policy_id):
+            continue
+        for name in ("policy_id", "calendar_id", "target_seconds", "elapsed_seconds", "segment_started_at"):
+            setattr(clock, name, getattr(candidate, name))
+        if clock.pk not in in_batch:
+            clock.due_at, clock.next_check_at = candidate.due_at, candidate.next_check_at
+            if clock.next_check_at is not None and clock.next_check_at <= now:
+                clock.next_check_at = now + timedelta(seconds=1)
+        changed[clock.pk] = clock
+    return changed
+
+
+def _refresh_due(raised: set[int], tickets: dict[int, TicketRow], clocks: list[ClockRow]) -> None:
+    """The raised tickets' nearest due time (services.refresh_ticket_due) from all their active clocks."""
+    due: dict[int, datetime] = {}
+    for clock in clocks:
+        if clock.ticket_id in raised and clock.state == SlaClock.State.RUNNING and clock.due_at is not None:
+            due[clock.ticket_id] = min(clock.due_at, due.get(clock.ticket_id, clock.due_at))
+    for ticket_id in raised:
+        tickets[ticket_id].sla_due_at = due.get(ticket_id)
 
 
 def _iso(value: datetime | None) -> str | None:

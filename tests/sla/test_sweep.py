@@ -381,3 +381,43 @@ def test_array_literals_come_back_from_postgresql_unchanged(db, now):
     assert text_back == texts
     assert times_back == [now, None]
     assert json.loads(json_back) == {"say": 'a "b" \\ c'}  # Django's driver setup leaves jsonb as text
+
+
+def test_escalation_priority_raise_retargets_the_open_clocks(ticket_with_sla, now):
+    # The 100 % first-response step raises normal to high: resolution is 24 h at high, not 72 h.
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.1)
+    resolution = SlaClock.objects.get(ticket=ticket_with_sla, metric=Metric.RESOLUTION)
+    assert (resolution.target_seconds, resolution.due_at) == (24 * 3600, now + timedelta(hours=24))
+    assert resolution.next_check_at == now + timedelta(hours=18)  # its 75 % step, at the new target
+
+
+def test_escalation_priority_raise_leaves_the_breached_clock_its_promise(ticket_with_sla, now):
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.1)
+    first = SlaClock.objects.get(ticket=ticket_with_sla, metric=Metric.FIRST_RESPONSE)
+    assert (first.target_seconds, first.due_at) == (FIRST_RESPONSE_NORMAL.total_seconds(), now + FIRST_RESPONSE_NORMAL)
+
+
+def test_escalation_priority_raise_never_moves_a_due_time_later(ticket_with_sla, sla_policy, now):
+    from sla.models import SlaPolicy, SlaTarget
+
+    slower = SlaPolicy.objects.create(name="High, slow", position=1, calendar=sla_policy.calendar, priorities=["high"])
+    SlaTarget.objects.create(policy=slower, metric=Metric.RESOLUTION, priority="high", minutes=100 * 60)
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.1)
+    resolution = SlaClock.objects.get(ticket=ticket_with_sla, metric=Metric.RESOLUTION)
+    assert Ticket.objects.get(pk=ticket_with_sla.pk).priority == "high"
+    assert (resolution.policy, resolution.due_at) == (sla_policy, now + timedelta(hours=72))
+
+
+def test_escalation_priority_raise_moves_the_ticket_due_time_with_its_clocks(ticket_with_sla, agent, now):
+    services.message_add(ticket=ticket_with_sla, author=agent, body="Looking", now=now + timedelta(minutes=5))
+    # Answered: the resolution clock (72 h) and the periodic update (24 h) run; a 100 % periodic step raises.
+    rule = EscalationRule.objects.get(policy__name="Default 24x7", metric=Metric.FIRST_RESPONSE)
+    EscalationRule.objects.filter(pk=rule.pk).update(metric=Metric.PERIODIC_UPDATE)
+    SlaClock.objects.filter(ticket=ticket_with_sla, metric=Metric.PERIODIC_UPDATE).update(
+        next_check_at=now + timedelta(minutes=5, hours=24)
+    )
+    sla_sweep(now=now + timedelta(minutes=5, hours=24, seconds=10))
+    ticket_with_sla.refresh_from_db()
+    assert ticket_with_sla.priority == "high"
+    # Resolution at high: 24 h from creation, which is now the nearest running due time.
+    assert ticket_with_sla.sla_due_at == now + timedelta(hours=24)
