@@ -2,26 +2,54 @@
 
 The keyset cursor filters on the last row's sort key instead of skipping rows, so page
 100 costs what page 1 costs, and tickets arriving meanwhile never shift a page.
+
+Bad input is a 400 naming the parameter: a `page` that is not a whole number from 1, a `cursor`
+this API did not make (or whose values do not fit the sort key's columns). A page past the last
+one is a 404, as in DRF.
 """
 
 import base64
+import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Field, Func, QuerySet, Value
 from django.db.models.lookups import GreaterThan
-from django.utils.dateparse import parse_datetime
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import pagination
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+# Longer than any page number a list of this desk can have; shorter than what overflows anything.
+MAX_PAGE_DIGITS = 9
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_number(self, request, paginator) -> str | int:
+        number = super().get_page_number(request, paginator)
+        if isinstance(number, int):  # the default (1) or `last`
+            return number
+        text = number.strip()
+        if not text.isascii() or not text.isdigit() or len(text) > MAX_PAGE_DIGITS or int(text) < 1:
+            raise ValidationError({self.page_query_param: [_("Use a whole number from 1, or `last`.")]})
+        return int(text)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": 10**MAX_PAGE_DIGITS - 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
 
 
 class RowValue(Func):
@@ -52,19 +80,40 @@ class KeysetPagination(pagination.BasePagination):
         plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
         return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
-    def _decode(self, cursor: str) -> list[Any]:
+    @staticmethod
+    def _invalid_cursor() -> ValidationError:
+        return ValidationError({"cursor": [_("Invalid cursor: use the `next` link of the previous page.")]})
+
+    def _sort_fields(self, queryset: QuerySet) -> list[Field]:
+        fields = []
+        for name in self.ordering:
+            try:
+                fields.append(queryset.model._meta.get_field(name))
+            except FieldDoesNotExist:
+                fields.append(queryset.query.annotations[name].output_field)
+        return fields
+
+    def _decode(self, cursor: str, fields: list[Field]) -> list[Any]:
+        """The cursor's values, each made a value of its sort column (or a 400): a cursor is
+        client input, and a string compared with a timestamp column or an integer past bigint
+        is a database error, not an empty page."""
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
-            values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            if not isinstance(values, list) or len(values) != len(self.ordering):
+            values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+            if not isinstance(values, list) or len(values) != len(fields):
                 raise ValueError
-        except ValueError as error:
-            raise NotFound(_("Invalid cursor.")) from error
-        decoded = []
-        for value in values:
-            if isinstance(value, str) and (parsed := parse_datetime(value)) is not None:
-                value = parsed
-            decoded.append(value)
+            decoded = []
+            for field, value in zip(fields, values, strict=True):
+                if value is None or isinstance(value, bool | dict | list):
+                    raise ValueError
+                value = field.to_python(value)
+                field.run_validators(value)
+                if isinstance(value, datetime):
+                    # In UTC, as the database compares it; a time that has none (year 0) is an OverflowError.
+                    value = (value.replace(tzinfo=UTC) if timezone.is_naive(value) else value).astimezone(UTC)
+                decoded.append(value)
+        except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error, DjangoValidationError) as error:
+            raise self._invalid_cursor() from error
         return decoded
 
     def _after(self, values: list[Any]) -> GreaterThan:
@@ -78,7 +127,7 @@ class KeysetPagination(pagination.BasePagination):
         queryset = queryset.order_by(*self.ordering)
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor:
-            queryset = queryset.filter(self._after(self._decode(cursor)))
+            queryset = queryset.filter(self._after(self._decode(cursor, self._sort_fields(queryset))))
         rows = list(queryset[: size + 1])
         self.has_next = len(rows) > size
         rows = rows[:size]

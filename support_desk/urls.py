@@ -34,6 +34,8 @@ def api_root(request):
     )
 
 
+PAGE = ["get", "head"]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api_root, name="api-root"),
@@ -41,8 +43,9 @@ urlpatterns = [
     path("api/v1/", include("sla.api.urls")),
     path("api/v1/", include("knowledge.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # Pages only: DRF's OPTIONS answer has no template to render there (a 500); now a 405.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", http_method_names=PAGE), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", http_method_names=PAGE), name="api-redoc"),
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),
     path("metrics", ops_views.metrics, name="metrics"),

@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL characters, over-long URLs and over-size bodies get a 4xx before any view runs.
+    "support_desk.middleware.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -210,7 +212,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "support_desk.parsers.JSONParser",
         "support_desk.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -257,6 +259,10 @@ SPECTACULAR_SETTINGS = {
 TICKET_SUBJECT_MAX_LENGTH = 200
 MESSAGE_BODY_MAX_LENGTH = 20_000
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Any request body but a multipart upload (JSON, forms); larger ones get a 413 (support_desk.middleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# Path plus query string; longer ones get a 414.
+MAX_URL_LENGTH = env.int("MAX_URL_LENGTH", default=8192)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-password")
 GUEST_LINK_MAX_AGE = env.int("GUEST_LINK_MAX_AGE", default=7 * 24 * 3600)
 

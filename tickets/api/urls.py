@@ -5,6 +5,8 @@ from . import views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# No `tickets.json/` twins: the views take no `format` argument (a 500), and `?format=` does the same.
+router.include_format_suffixes = False
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register("macros", views.MacroViewSet, basename="macro")
