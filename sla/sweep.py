@@ -824,9 +824,8 @@ def _retarget_raised(
         for name in ("policy_id", "calendar_id", "target_seconds", "elapsed_seconds", "segment_started_at"):
             setattr(clock, name, getattr(candidate, name))
         if clock.pk not in in_batch:
+            # Not swept in this pass yet: when a step is now due, a later batch takes it.
             clock.due_at, clock.next_check_at = candidate.due_at, candidate.next_check_at
-            if clock.next_check_at is not None and clock.next_check_at <= now:
-                clock.next_check_at = now + timedelta(seconds=1)
         changed[clock.pk] = clock
     return changed
 

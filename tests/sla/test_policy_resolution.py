@@ -67,9 +67,7 @@ def test_a_policy_without_the_ticket_priority_falls_through_to_the_next(sla_poli
     assert clock(ticket, Metric.RESOLUTION).policy == second
 
 
-def test_each_clock_runs_on_the_calendar_of_the_policy_that_gave_it(
-    vip_first_response_only, sla_policy, category, now
-):
+def test_each_clock_runs_on_the_calendar_of_the_policy_that_gave_it(vip_first_response_only, sla_policy, category, now):
     office = BusinessCalendar.objects.create(name="Office", is_24x7=False)
     for weekday in range(7):
         WorkingInterval.objects.create(calendar=office, weekday=weekday, start="09:00", end="17:00")

@@ -1,0 +1,99 @@
+"""The SLA report is computed by the database and gives the numbers a Python reference gives."""
+
+from datetime import timedelta
+from statistics import quantiles
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sla.reports import PERCENTILES, sla_report
+from tests.factories import TicketFactory
+from tickets.models import TicketEvent
+
+# Minutes from creation: uneven, with ties, so the interpolation between ranks matters.
+FIRST_RESPONSE_MINUTES = [3, 10, 10, 11.5, 47, 90, 200, 1000, 4.25]
+RESOLUTION_MINUTES = [60, 61, 300, 2000, 7.5, 999]
+
+
+def reference(minutes: list[float]) -> dict:
+    """What statistics.quantiles(method="inclusive") says (PERCENTILE_CONT), in minutes."""
+    seconds = sorted(m * 60 for m in minutes)
+    cuts = quantiles(seconds, n=100, method="inclusive") if len(seconds) > 1 else [seconds[0]] * 99
+    return {"count": len(seconds), **{f"p{p}": round(cuts[p - 1] / 60, 1) for p in PERCENTILES}}
+
+
+@pytest.fixture
+def history(category, now):
+    tickets = []
+    for index, minutes in enumerate(FIRST_RESPONSE_MINUTES):
+        created = now - timedelta(days=2, minutes=index)
+        solved = created + timedelta(minutes=RESOLUTION_MINUTES[index]) if index < len(RESOLUTION_MINUTES) else None
+        tickets.append(
+            TicketFactory(
+                category=category,
+                created_at=created,
+                first_response_at=created + timedelta(minutes=minutes),
+                solved_at=solved,
+                status="solved" if solved else "open",
+            )
+        )
+    return tickets
+
+
+def report(now):
+    return sla_report(since=now - timedelta(days=7), until=now)
+
+
+def test_first_response_percentiles_agree_with_the_python_reference(history, now):
+    assert report(now)["first_response_minutes"] == reference(FIRST_RESPONSE_MINUTES)
+
+
+def test_resolution_percentiles_agree_with_the_python_reference(history, now):
+    assert report(now)["resolution_minutes"] == reference(RESOLUTION_MINUTES)
+
+
+def test_one_answered_ticket_is_every_percentile(category, now):
+    created = now - timedelta(hours=3)
+    TicketFactory(category=category, created_at=created, first_response_at=created + timedelta(minutes=42))
+    assert report(now)["first_response_minutes"] == {"count": 1, "p50": 42.0, "p75": 42.0, "p90": 42.0, "p95": 42.0}
+
+
+def test_no_answered_ticket_has_no_percentiles(db, now):
+    assert report(now)["resolution_minutes"] == {"count": 0, "p50": None, "p75": None, "p90": None, "p95": None}
+
+
+def test_report_counts_tickets_created_in_the_period_only(history, category, now):
+    TicketFactory(category=category, created_at=now - timedelta(days=30))
+    assert report(now)["tickets_created"] == len(history)
+
+
+def test_breaches_by_team_and_category_count_each_breach_event(history, other_category, now):
+    history[1].category = other_category
+    history[1].team = other_category.default_team
+    history[1].save()
+    for ticket in (history[0], history[0], history[1]):
+        TicketEvent.record(ticket, actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=1))
+    TicketEvent.record(history[2], actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=9))
+    result = report(now)
+    assert result["breaches_by_team"] == {history[0].team.code: 2, other_category.default_team.code: 1}
+    assert result["breaches_by_category"] == {history[0].category.code: 2, other_category.code: 1}
+
+
+def test_breaches_are_grouped_by_the_database(history, now):
+    TicketEvent.record(history[0], actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=1))
+    with CaptureQueriesContext(connection) as queries:
+        report(now)
+    grouped = [q["sql"] for q in queries if "ticketevent" in q["sql"] and "GROUP BY" in q["sql"]]
+    assert len(grouped) == 2  # by team, by category
+
+
+def test_percentiles_are_computed_by_the_database(history, now):
+    with CaptureQueriesContext(connection) as queries:
+        report(now)
+    sql = " ".join(q["sql"] for q in queries)
+    if connection.vendor == "postgresql":
+        assert "percentile_cont" in sql
+    else:
+        # Two ranked rows per percentile and measure, never every duration.
+        assert sql.count("LIMIT 2 OFFSET") + sql.count("LIMIT 2") >= len(PERCENTILES) * 2
