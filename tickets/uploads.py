@@ -9,6 +9,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from support_desk.text import has_bidi_control, is_invisible
+
 from .exceptions import TicketInvalid
 
 # Detected MIME type -> stored extension.
@@ -37,6 +39,12 @@ def _check_name(name: str) -> str:
     if not name or _BAD_NAME.search(name) or name in {".", ".."} or len(name) > 255:
         raise TicketInvalid(
             _("The file name must be a plain name without folders or control characters."),
+            field="file",
+        )
+    # "invoice<U+202E>fdp.exe" shows as "invoiceexe.pdf": refused, so the name kept is the name sent.
+    if has_bidi_control(name) or is_invisible(name.rsplit(".", 1)[0]):
+        raise TicketInvalid(
+            _("Rename the file: its name has text-direction characters, or nothing visible before the extension."),
             field="file",
         )
     return name

@@ -11,6 +11,7 @@ from accounts.roles import is_staff_member
 from sla.models import Metric, SlaClock
 from sla.selectors import customer_promises, staff_clocks
 from support_desk.serializers import StrictSerializer
+from support_desk.text import validate_visible_text
 
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..networks import NETWORKS, InvalidIdentifier, validate_amount, validate_identifier
@@ -251,7 +252,7 @@ class TicketDetailSerializer(TicketSerializer):
 
 class TicketCreateSerializer(StrictSerializer):
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
-    subject = serializers.CharField(max_length=settings.TICKET_SUBJECT_MAX_LENGTH)
+    subject = serializers.CharField(max_length=settings.TICKET_SUBJECT_MAX_LENGTH, validators=[validate_visible_text])
     body = serializers.CharField(max_length=settings.MESSAGE_BODY_MAX_LENGTH)
     asset = serializers.RegexField(r"^[A-Za-z0-9]{1,16}$", required=False, allow_blank=True, default="")
     network = serializers.RegexField(r"^[a-z0-9_-]{1,32}$", required=False, allow_blank=True, default="")
