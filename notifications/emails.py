@@ -5,7 +5,10 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from .services import outbox_enqueue_email
+from .services import LINK_PLACEHOLDER, outbox_enqueue_email
+
+# tickets.guest registers the minter of a guest's private link under this name.
+GUEST_LINK_MINTER = "tickets.guest_link"
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -21,11 +24,9 @@ def _customer_context(ticket: "Ticket") -> dict:
     requester = ticket.requester
     profile = getattr(requester, "customer_profile", None)
     ticket_url = f"{settings.SITE_URL}/tickets/{ticket.reference}/"
-    if ticket.channel == "guest":
-        from tickets.guest import guest_token
-
-        # A guest cannot log in: every e-mail carries a fresh private link to the ticket.
-        ticket_url = f"{settings.SITE_URL}/guest/{guest_token(ticket_id=ticket.pk, user_id=requester.pk)}/"
+    if _is_guest(ticket):
+        # A guest cannot log in: every e-mail carries a fresh private link, minted when it is sent.
+        ticket_url = LINK_PLACEHOLDER
     return {
         "ticket": ticket,
         "customer_name": requester.first_name or requester.username,
@@ -33,6 +34,16 @@ def _customer_context(ticket: "Ticket") -> dict:
         "ticket_url": ticket_url,
         "site_url": settings.SITE_URL,
     }
+
+
+def _is_guest(ticket: "Ticket") -> bool:
+    return ticket.channel == "guest"
+
+
+def _guest_mint(ticket: "Ticket", email: str) -> dict | None:
+    if not _is_guest(ticket):
+        return None
+    return {"name": GUEST_LINK_MINTER, "ticket_id": ticket.pk, "email": email}
 
 
 def _promises(ticket: "Ticket") -> dict:
@@ -44,13 +55,15 @@ def _promises(ticket: "Ticket") -> dict:
 def _to_customer(*, ticket: "Ticket", template: str, now: datetime, to: str | None = None, **extra) -> None:
     """One customer e-mail about a ticket: in their language, with their anti-phishing code."""
     context = {**_customer_context(ticket), **extra}
+    to = ticket.requester.email if to is None else to
     outbox_enqueue_email(
-        to=ticket.requester.email if to is None else to,
+        to=to,
         template=template,
         context=context,
         language=_customer_language(ticket.requester),
         purpose=template,
         ticket_reference=ticket.reference,
+        mint=_guest_mint(ticket, to),
         now=now,
     )
 
@@ -103,17 +116,18 @@ def ticket_auto_closed(*, ticket: "Ticket", reason: str, now: datetime) -> None:
 
 def rating_invitation(*, ticket: "Ticket", now: datetime) -> None:
     # The ticket page (a guest's private link for a guest) opens at its rating form.
-    _to_customer(
-        ticket=ticket, template="rating_invitation", now=now, rate_url=_customer_context(ticket)["ticket_url"] + "#rate"
-    )
+    ticket_url = _customer_context(ticket)["ticket_url"]
+    rate_url = f"{ticket_url}&to=rate" if _is_guest(ticket) else f"{ticket_url}#rate"
+    _to_customer(ticket=ticket, template="rating_invitation", now=now, rate_url=rate_url)
 
 
-def guest_link(*, ticket: "Ticket", email: str, token: str, now: datetime) -> None:
+def guest_link(*, ticket: "Ticket", email: str, now: datetime) -> None:
+    """The private link to a guest's ticket (on filing, and when they ask for a new one)."""
     _to_customer(
         ticket=ticket,
         template="guest_link",
         now=now,
         to=email,
-        guest_url=f"{settings.SITE_URL}/guest/{token}/",
+        guest_url=LINK_PLACEHOLDER,
         valid_days=settings.GUEST_LINK_MAX_AGE // 86400,
     )

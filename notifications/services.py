@@ -5,6 +5,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,17 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
+
+# Bearer links (a guest's private link) are minted by the worker as it sends: the queued row
+# holds only this placeholder and the facts to mint from, never a usable secret.
+LINK_PLACEHOLDER = "__DESK_PRIVATE_LINK__"
+LinkMinter = Callable[[dict[str, Any], datetime], str]
+_link_minters: dict[str, LinkMinter] = {}
+
+
+def register_link_minter(name: str, minter: LinkMinter) -> None:
+    """A higher app says how to mint the link for e-mails queued with `mint={"name": name, ...}`."""
+    _link_minters[name] = minter
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -45,20 +57,28 @@ def outbox_enqueue_email(
     language: str,
     purpose: str,
     ticket_reference: str = "",
+    mint: dict[str, Any] | None = None,
     now: datetime,
 ) -> OutboxMessage | None:
     """Render an e-mail in the recipient's language now and queue it for delivery after commit.
 
     Rendering happens inside the transaction so the mail says what was true when it was caused.
+    `mint` names a registered link minter and its arguments: the worker replaces
+    LINK_PLACEHOLDER in the mail with the link it mints when it sends.
     """
     if not to:
         return None
     subject, text, html = render_email(template, context, language)
+    payload: dict[str, Any] = {"text": text, "html": html}
+    if mint is not None:
+        if mint.get("name") not in _link_minters:
+            raise ValueError(f"No link minter registered as {mint.get('name')!r}")
+        payload["mint"] = mint
     message = OutboxMessage.objects.create(
         kind=OutboxMessage.Kind.EMAIL,
         recipient=to,
         subject=subject[:255],
-        payload={"text": text, "html": html},
+        payload=payload,
         purpose=purpose,
         ticket_reference=ticket_reference,
         created_at=now,
@@ -118,9 +138,18 @@ def _send_email(message: OutboxMessage) -> None:
         # The outbox id as Message-ID: a redelivered row is recognisably the same e-mail.
         headers={"Message-ID": f"<{message.pk}@support-desk>", "X-Desk-Purpose": message.purpose},
     )
-    if html:
-        email.attach_alternative(html, "text/html")
-    email.send(fail_silently=False)
+    mint = payload.get("mint")
+    with transaction.atomic():
+        # A minted link exists only if its mail went out: a failed send rolls it back.
+        if mint:
+            link = _link_minters[mint["name"]](mint, timezone.now())
+            email.subject = email.subject.replace(LINK_PLACEHOLDER, link)
+            text = text.replace(LINK_PLACEHOLDER, link)
+            email.body = text
+            html = html.replace(LINK_PLACEHOLDER, link)
+        if html:
+            email.attach_alternative(html, "text/html")
+        email.send(fail_silently=False)
 
 
 def webhook_signature(secret: str, body: bytes, timestamp: str) -> str:

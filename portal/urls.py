@@ -17,6 +17,8 @@ urlpatterns = [
     path("tickets/new/", views.TicketNewView.as_view(), name="ticket_new"),
     path("tickets/<str:reference>/", views.TicketDetailView.as_view(), name="ticket_detail"),
     path("guest/new/", views.GuestNewView.as_view(), name="guest_new"),
-    path("guest/<str:token>/", views.GuestTicketView.as_view(), name="guest_ticket"),
+    path("guest/", views.GuestTicketView.as_view(), name="guest_ticket"),
+    path("guest/link/", views.GuestLinkRequestView.as_view(), name="guest_link"),
+    path("guest/<str:token>/", views.legacy_guest_link, name="guest_legacy"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
 ]

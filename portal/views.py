@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import LoginView
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -73,14 +74,15 @@ class GuestNewView(PortalPage):
 
 @method_decorator(never_cache, name="dispatch")
 class GuestTicketView(PortalPage):
-    """One ticket opened from the mailed link. The token stays in the page: the browser must not
-    send it on to anyone (Referer), nor may search engines or shared caches keep the page."""
+    """One ticket opened from the mailed link (`/guest/#k=<secret>`). The secret is in the
+    fragment, so it never reaches this view or a log; the page's script reads it and sends it
+    as `Authorization: Guest`. No Referer leaves the page, and nothing may cache or index it."""
 
     template_name = "portal/ticket_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["guest_token"] = kwargs["token"]
+        context["guest"] = True
         return context
 
     def dispatch(self, request, *args, **kwargs):
@@ -88,6 +90,17 @@ class GuestTicketView(PortalPage):
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+class GuestLinkRequestView(PortalPage):
+    """"My link expired": ask for a fresh one with the e-mail address and the ticket reference."""
+
+    template_name = "portal/guest_link.html"
+
+
+def legacy_guest_link(request, token):
+    """Links from before private links moved into the fragment no longer open anything."""
+    return redirect("portal:guest_link")
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")

@@ -1,15 +1,84 @@
-"""Throttles for what can be abused; `API_THROTTLE=off` turns them all off."""
+"""Throttles for what can be abused; `API_THROTTLE=off` turns them all off.
+
+The counters live in the shared cache (Redis). When Redis does not answer they move to this
+process's memory instead of switching off: limits get per-process, never absent. `/readyz`
+says which store is in use.
+"""
 
 import hashlib
+import logging
+import time
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import SimpleRateThrottle
+
+from .client_ip import client_ip
+
+logger = logging.getLogger(__name__)
+
+# After Redis failed, the local store is used this long before Redis is tried again, so an
+# outage costs one failed connection per interval, not one per request.
+RETRY_SECONDS = 5.0
+
+
+class ResilientStore:
+    """get/set for the throttles: the `throttle` cache while it answers, else local memory."""
+
+    def __init__(self, alias: str = "throttle") -> None:
+        self.alias = alias
+        self.local = LocMemCache("desk-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+        self.failed_at: float | None = None
+
+    @property
+    def degraded(self) -> bool:
+        return self.failed_at is not None
+
+    def describe(self) -> str:
+        backend = settings.CACHES.get(self.alias, settings.CACHES["default"])["BACKEND"]
+        if "redis" not in backend.lower():
+            return "local memory"
+        return "local memory (Redis unavailable)" if self.degraded else "redis"
+
+    def _shared(self):
+        return caches[self.alias] if self.alias in settings.CACHES else caches["default"]
+
+    def _call(self, method: str, *args: Any) -> Any:
+        if self.failed_at is not None and time.monotonic() - self.failed_at < RETRY_SECONDS:
+            return getattr(self.local, method)(*args)
+        try:
+            result = getattr(self._shared(), method)(*args)
+        except Exception as error:  # noqa: BLE001 - any cache failure: keep limiting, locally
+            if self.failed_at is None:
+                logger.warning("Throttle store unavailable (%s); limiting in local memory", type(error).__name__)
+            self.failed_at = time.monotonic()
+            return getattr(self.local, method)(*args)
+        if self.failed_at is not None:
+            logger.info("Throttle store is back")
+            self.failed_at = None
+        return result
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._call("get", key, default)
+
+    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
+        self._call("set", key, value, timeout)
+
+    def clear(self) -> None:
+        self.local.clear()
+        self.failed_at = None
+
+
+store = ResilientStore()
 
 
 class DeskRateThrottle(SimpleRateThrottle):
     """Per user when logged in, per client IP otherwise, for one named scope."""
 
     scope = ""
+    cache = store
 
     def __init__(self) -> None:
         if settings.API_THROTTLE_ENABLED:
@@ -19,6 +88,9 @@ class DeskRateThrottle(SimpleRateThrottle):
         if not settings.API_THROTTLE_ENABLED:
             return True
         return super().allow_request(request, view)
+
+    def get_ident(self, request) -> str:
+        return client_ip(request)
 
     def get_cache_key(self, request, view) -> str:
         ident = request.user.pk if request.user and request.user.is_authenticated else self.get_ident(request)
@@ -37,10 +109,6 @@ class UploadThrottle(DeskRateThrottle):
     scope = "upload"
 
 
-class AuthThrottle(DeskRateThrottle):
-    scope = "auth"
-
-
 class PublicThrottle(DeskRateThrottle):
     """Public helpers (identifier checks, contact checks, votes): per IP."""
 
@@ -48,6 +116,13 @@ class PublicThrottle(DeskRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AuthThrottle(PublicThrottle):
+    """Every login (token, portal, admin): per client IP, whoever it claims to be. Guessing one
+    account is stopped sooner, per account and client, by django-axes."""
+
+    scope = "auth"
 
 
 class GuestIpThrottle(PublicThrottle):

@@ -23,9 +23,13 @@ def _media_root(tmp_path, settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    from support_desk.throttling import store
+
+    for alias in ("default", "throttle"):
+        caches[alias].clear()
+    store.clear()
 
 
 @pytest.fixture

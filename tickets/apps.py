@@ -6,4 +6,17 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401 - registers the guest-link auth scheme with drf-spectacular
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import guest, schema  # noqa: F401 - guest: the e-mail link minter; schema: the guest auth scheme
+
+        user_logged_in.connect(_revoke_guest_links, dispatch_uid="tickets.revoke_guest_links_on_login")
+
+
+def _revoke_guest_links(sender, request, user, **kwargs) -> None:
+    """A customer who can log in no longer needs the private links to their tickets."""
+    from django.utils import timezone
+
+    from .guest import guest_links_revoke_for_customer
+
+    guest_links_revoke_for_customer(user=user, now=timezone.now())

@@ -50,6 +50,7 @@ def public_record(ticket: Ticket, *, exported_at: datetime) -> dict:
                 "uploaded_at": attachment.created_at,
             }
             for attachment in ticket.attachments.all()
+            if not attachment.internal
         ],
         "timeline": public_timeline(ticket),
         "satisfaction": {"rating": satisfaction.rating, "comment": satisfaction.comment} if satisfaction else None,

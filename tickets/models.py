@@ -329,6 +329,8 @@ class Attachment(models.Model):
     extension = models.CharField(max_length=10)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    # An agent's working file (e.g. a partner bank's statement): never shown to the customer.
+    internal = models.BooleanField(_("internal"), default=False)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -365,6 +367,9 @@ class TicketEvent(models.Model):
         SLA_WARNING = "sla_warning", _("SLA warning")
         SLA_BREACHED = "sla_breached", _("SLA breached")
         ESCALATED = "escalated", _("Escalated")
+        GUEST_LINK_ISSUED = "guest_link_issued", _("Guest link issued")
+        GUEST_LINK_REVOKED = "guest_link_revoked", _("Guest link revoked")
+        REQUESTER_CHANGED = "requester_changed", _("Requester changed")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_index=False)
     actor = models.ForeignKey(
@@ -402,6 +407,35 @@ class TicketEvent(models.Model):
     @classmethod
     def record(cls, ticket: Ticket, *, actor, kind: str, at, **data) -> "TicketEvent":
         return cls.objects.create(ticket=ticket, actor=actor, kind=kind, at=at, data=data)
+
+
+class GuestLink(models.Model):
+    """A private link that opens one ticket without a login (the customer cannot log in).
+
+    The secret is random (256 bits) and only its SHA-256 is stored: a database dump, a log or the
+    outbox never holds a usable link. It expires, and it is revoked when a new link is issued for
+    the ticket, when the customer logs in, or by staff.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="guest_links", db_index=False)
+    email = models.EmailField(_("e-mail address"))
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    first_used_at = models.DateTimeField(_("first used at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("revoked because"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("guest link")
+        verbose_name_plural = _("guest links")
+        indexes = [models.Index(fields=["ticket", "-created_at"], name="guest_link_ticket_idx")]
+        constraints = [models.UniqueConstraint(fields=["secret_hash"], name="guest_link_secret_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.email} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class Macro(models.Model):

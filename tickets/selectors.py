@@ -15,6 +15,7 @@ from .models import (
     FAR_FUTURE,
     OPEN_STATUS_VALUES,
     QUEUE_DUE,
+    Attachment,
     Category,
     Macro,
     Message,
@@ -63,11 +64,22 @@ def ticket_list(*, user: User) -> QuerySet[Ticket]:
     )
 
 
+def attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
+    """Staff see every file; the customer never sees an internal one (not even that it exists)."""
+    attachments = Attachment.objects.filter(ticket=ticket)
+    if role_of(user) in (Role.AGENT, Role.LEAD, Role.ADMIN):
+        return attachments
+    return attachments.filter(internal=False)
+
+
 def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
     staff = role_of(user) in (Role.AGENT, Role.LEAD, Role.ADMIN)
     messages = Message.objects.select_related("author")
+    attachments = Attachment.objects.all()
+    events = TicketEvent.objects.order_by("at", "id")
     if not staff:
         messages = messages.exclude(kind=Message.Kind.INTERNAL)
+        attachments = attachments.filter(internal=False)
     return (
         tickets_visible_to(user)
         .select_related(
@@ -81,8 +93,8 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
         )
         .prefetch_related(
             Prefetch("messages", queryset=messages),
-            "attachments",
-            Prefetch("events", queryset=TicketEvent.objects.order_by("at", "id")),
+            Prefetch("attachments", queryset=attachments),
+            Prefetch("events", queryset=events),
             _clocks_prefetch(),
         )
     )

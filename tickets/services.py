@@ -1,7 +1,6 @@
 """Every write to a ticket. Each service is atomic, takes `now=`, and records an audit event."""
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -406,8 +405,14 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: dict[str, Any], now: 
 
 
 @transaction.atomic
-def attachment_add(*, ticket: Ticket, uploader: User, upload: UploadedFile, now: datetime) -> Attachment:
-    """Keep an evidence file: type decided by content, stored under a random name, SHA-256 kept."""
+def attachment_add(
+    *, ticket: Ticket, uploader: User, upload: UploadedFile, internal: bool = False, now: datetime
+) -> Attachment:
+    """Keep an evidence file: type decided by content, stored under a random name, SHA-256 kept.
+    An internal file (staff only) is a working document the customer never sees."""
+    staff = is_staff_member(uploader)
+    if internal and not staff:
+        raise TicketInvalid(_("Only support staff can add internal files."), field="internal")
     checked = uploads.check_upload(upload)
     locked = _lock(ticket)
     if locked.status == Status.CLOSED:
@@ -424,6 +429,7 @@ def attachment_add(*, ticket: Ticket, uploader: User, upload: UploadedFile, now:
         extension=checked.extension,
         size=upload.size,
         sha256=digest.hexdigest(),
+        internal=internal,
         created_at=now,
     )
     attachment.file.save(checked.name, upload, save=False)
@@ -437,7 +443,8 @@ def attachment_add(*, ticket: Ticket, uploader: User, upload: UploadedFile, now:
         name=attachment.original_name,
         sha256=attachment.sha256,
         size=attachment.size,
-        by="agent" if is_staff_member(uploader) else "customer",
+        internal=internal,
+        by="agent" if staff else "customer",
     )
     _touch(locked, now)
     return attachment
@@ -506,33 +513,3 @@ def ticket_rate(*, ticket: Ticket, actor: User, rating: int, comment: str, now: 
     )
     TicketEvent.record(locked, actor=actor, kind=Kind.RATED, at=now, rating=rating, changed=not created)
     return satisfaction
-
-
-@transaction.atomic
-def guest_ticket_create(
-    *, email: str, category: Category, subject: str, body: str, fields: TicketFields, language: str, now: datetime
-) -> Ticket:
-    """A ticket from someone who cannot log in. The e-mailed link is the only way in, so the
-    answer to the caller is the same whether or not the address belongs to an account."""
-    from accounts.models import CustomerProfile
-
-    from .guest import guest_token
-
-    requester = User.objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
-    if requester is None:
-        requester = User(username=f"guest-{secrets.token_hex(6)}", email=email)
-        requester.set_unusable_password()
-        requester.save()
-        CustomerProfile.objects.create(user=requester, language=language if language in ("en", "zh-hans") else "en")
-    ticket = ticket_create(
-        requester=requester,
-        category=category,
-        subject=subject,
-        body=body,
-        fields=fields,
-        channel=Ticket.Channel.GUEST,
-        language=language,
-        now=now,
-    )
-    emails.guest_link(ticket=ticket, email=email, token=guest_token(ticket_id=ticket.pk, user_id=requester.pk), now=now)
-    return ticket

@@ -33,7 +33,7 @@ def _entry(event: TicketEvent) -> dict | None:
         by = data.get("by", "customer")
         text = _("Support replied.") if by == "agent" else _("You wrote a message.")
         return {"text": text, "data": {"by": by, "message_id": data.get("message_id")}}
-    if event.kind == Kind.ATTACHMENT_ADDED:
+    if event.kind == Kind.ATTACHMENT_ADDED and not data.get("internal"):
         return {
             "text": _("File added: %(name)s") % {"name": data.get("name", "")},
             "data": {"name": data.get("name"), "sha256": data.get("sha256")},

@@ -187,7 +187,7 @@ def test_guest_files_via_cant_log_in_and_opens_the_ticket_from_the_mailed_link(
 
     message = wait_for(guest_mail)
     assert message is not None, [(m.to, m.subject) for m in mail.outbox]
-    found = re.search(r"https?://[^\s/]+(/guest/[^\s/]+/)", message.body)
+    found = re.search(r"https?://[^\s/]+(/guest/#k=[A-Za-z0-9_-]+)", message.body)
     assert found, message.body
     link = f"{base}{found.group(1)}"
     assert urlsplit(link).netloc == urlsplit(base).netloc
@@ -195,6 +195,8 @@ def test_guest_files_via_cant_log_in_and_opens_the_ticket_from_the_mailed_link(
     ticket = Ticket.objects.get(subject=subject)
     page.goto(link)
     expect(page.locator("#ticket-subject")).to_have_text(subject)
+    # The secret came in the fragment and left the address bar at once.
+    assert "#k=" not in page.url
     expect(page.locator("#ref-line .ref-code")).to_have_text(ticket.reference)
     expect(page.locator("#promise-body .promise-main")).to_contain_text("A person will answer by")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from tests.factories import AgentFactory, CategoryFactory, MacroFactory, TicketFactory
-from tickets import services
+from tickets import guest, services
 from tickets.models import Message, Ticket
 
 # The smallest valid PNG: one transparent pixel, 67 bytes.
@@ -77,6 +77,10 @@ def apply_macro_request(ticket: Ticket, team_agent: User) -> Request:
     return "post", _ticket_url(ticket, f"macros/{shared_macro.pk}/apply/"), {}
 
 
+def revoke_guest_links_request(ticket: Ticket, team_agent: User) -> Request:
+    return "post", _ticket_url(ticket, "guest-links/revoke/"), {}
+
+
 def reopen_request(ticket: Ticket, team_agent: User) -> Request:
     services.ticket_change_status(ticket=ticket, actor=team_agent, status=Ticket.Status.SOLVED, now=timezone.now())
     return "post", _ticket_url(ticket, "reopen/"), {}
@@ -91,21 +95,26 @@ ROLES: dict[str, str | None] = {
     "agent_of_other_team": "outside_agent",
     "lead": "lead",
     "admin": "admin_user",
+    # A private link (Authorization: Guest <secret>) to this ticket, and one to another ticket.
+    "guest_of_ticket": "guest_of_ticket",
+    "guest_of_other_ticket": "guest_of_other_ticket",
 }
 
 # Endpoint -> (request helper, expected status per role, in the order of ROLES).
 ENDPOINTS: dict[str, tuple[Callable[[Ticket, User], Request], tuple[int, ...]]] = {
-    "retrieve": (retrieve_request, (401, 200, 404, 200, 404, 200, 200)),
-    "update": (update_request, (401, 403, 404, 200, 404, 200, 200)),
-    "add_message": (message_request, (401, 201, 404, 201, 404, 201, 201)),
-    "upload_attachment": (upload_request, (401, 201, 404, 201, 404, 201, 201)),
-    "download_attachment": (download_request, (401, 200, 404, 200, 404, 200, 200)),
-    "claim": (claim_request, (401, 403, 404, 200, 404, 200, 200)),
-    "assign": (assign_request, (401, 403, 404, 200, 404, 200, 200)),
+    # anonymous, owner, other customer, team agent, other team's agent, lead, admin, guest, other guest
+    "retrieve": (retrieve_request, (401, 200, 404, 200, 404, 200, 200, 200, 404)),
+    "update": (update_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
+    "add_message": (message_request, (401, 201, 404, 201, 404, 201, 201, 201, 404)),
+    "upload_attachment": (upload_request, (401, 201, 404, 201, 404, 201, 201, 201, 404)),
+    "download_attachment": (download_request, (401, 200, 404, 200, 404, 200, 200, 200, 404)),
+    "claim": (claim_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
+    "assign": (assign_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
     # The raw audit trail never reaches customers, not even the ticket's owner.
-    "events": (events_request, (401, 404, 404, 200, 404, 200, 200)),
-    "apply_macro": (apply_macro_request, (401, 403, 404, 200, 404, 200, 200)),
-    "reopen": (reopen_request, (401, 200, 404, 200, 404, 200, 200)),
+    "events": (events_request, (401, 404, 404, 200, 404, 200, 200, 401, 401)),
+    "apply_macro": (apply_macro_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
+    "reopen": (reopen_request, (401, 200, 404, 200, 404, 200, 200, 200, 404)),
+    "revoke_guest_links": (revoke_guest_links_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
 }
 
 MATRIX = [
@@ -115,9 +124,18 @@ MATRIX = [
 ]
 
 
+def _guest_secret(ticket: Ticket) -> str:
+    return guest.guest_link_issue(ticket_id=ticket.pk, email=ticket.requester.email, now=timezone.now())
+
+
 def _log_in_as(request: pytest.FixtureRequest, api_client, role: str) -> None:
     fixture = ROLES[role]
-    if fixture is not None:
+    if fixture == "guest_of_ticket":
+        api_client.credentials(HTTP_AUTHORIZATION=f"Guest {_guest_secret(request.getfixturevalue('ticket'))}")
+    elif fixture == "guest_of_other_ticket":
+        other = TicketFactory(category=request.getfixturevalue("ticket").category)
+        api_client.credentials(HTTP_AUTHORIZATION=f"Guest {_guest_secret(other)}")
+    elif fixture is not None:
         api_client.force_authenticate(request.getfixturevalue(fixture))
 
 

@@ -1,4 +1,6 @@
 from django.contrib.auth import authenticate
+from django.contrib.auth import logout as django_logout
+from django.contrib.auth.signals import user_logged_in
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -6,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -15,6 +17,8 @@ from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.lockout import lockout_response
+from accounts.tokens import token_issue, token_revoke
 from support_desk.pagination import KeysetPagination
 from support_desk.throttling import (
     AuthThrottle,
@@ -26,7 +30,7 @@ from support_desk.throttling import (
     UploadThrottle,
 )
 
-from .. import selectors, services
+from .. import guest, selectors, services
 from ..export import public_record
 from ..guest import GuestAccess
 from ..models import Incident, Macro, Ticket
@@ -41,6 +45,7 @@ from .serializers import (
     DuplicateCheckSerializer,
     DuplicateQuerySerializer,
     EventSerializer,
+    GuestLinkRequestSerializer,
     GuestTicketCreateSerializer,
     IncidentSerializer,
     MacroCreateSerializer,
@@ -67,7 +72,8 @@ E429 = OpenApiResponse(description="Throttled; see the Retry-After header.")
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for an API token (valid `API_TOKEN_MAX_AGE_DAYS` days,
+    30 by default; revoked by `auth/logout/` and by a password change)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -81,11 +87,30 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request, **serializer.validated_data)
+        # The Django request: django-axes records the attempt and flags a lockout on it.
+        django_request = request._request
+        user = authenticate(django_request, **serializer.validated_data)
+        if getattr(django_request, "axes_locked_out", False):
+            return lockout_response(django_request)
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": [_("Unable to log in with the provided credentials.")]})
-        token, _created = Token.objects.get_or_create(user=user)
+        user_logged_in.send(sender=type(user), request=django_request, user=user)
+        token = token_issue(user=user, now=timezone.now())
         return Response({"token": token.key})
+
+
+class LogoutView(APIView):
+    """Revoke the caller's API token (and end the browser session, if there is one)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, 401: E401})
+    def post(self, request):
+        if isinstance(request.auth, Token):
+            token_revoke(user=request.user)
+        if request.session.session_key:
+            django_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(list=extend_schema(responses={200: CategorySerializer(many=True), 401: E401}))
@@ -111,6 +136,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     lookup_field = "reference"
     lookup_value_regex = r"[A-Za-z0-9-]+"
     permission_classes = [IsAuthenticated]
+    guest_access = True  # a guest link authenticates here, for GUEST_ACTIONS on its one ticket
 
     # What a guest link may do on its one ticket; everything else is refused.
     GUEST_ACTIONS = {
@@ -126,7 +152,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if isinstance(request.auth, GuestAccess) and self.action not in self.GUEST_ACTIONS:
-            self.permission_denied(request, _("A guest link only opens its own ticket."))
+            # Anything but its own ticket's customer endpoints answers a guest as it answers anonymous.
+            raise exceptions.NotAuthenticated()
 
     def _scoped(self, queryset):
         if isinstance(self.request.auth, GuestAccess):
@@ -232,7 +259,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer = AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attachment = services.attachment_add(
-            ticket=ticket, uploader=request.user, upload=serializer.validated_data["file"], now=timezone.now()
+            ticket=ticket,
+            uploader=request.user,
+            upload=serializer.validated_data["file"],
+            internal=serializer.validated_data["internal"],
+            now=timezone.now(),
         )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
@@ -243,7 +274,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
     def attachment_download(self, request, reference=None, attachment_id=None):
         ticket = self.get_object()
-        attachment = get_object_or_404(ticket.attachments, pk=attachment_id)
+        attachment = get_object_or_404(selectors.attachments_visible_to(self.request.user, ticket), pk=attachment_id)
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,
@@ -302,6 +333,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         macro = get_object_or_404(selectors.macros_visible_to(request.user), pk=macro_id)
         ticket = services.macro_apply(ticket=ticket, macro=macro, actor=request.user, now=timezone.now())
         return self._detail(ticket)
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(description='{"revoked": int}'), 401: E401, 403: E403, 404: E404},
+        description="Staff: every private guest link of the ticket stops working at once.",
+    )
+    @action(detail=True, methods=["post"], url_path="guest-links/revoke")
+    def revoke_guest_links(self, request, reference=None):
+        ticket = self.get_object()
+        self._require_staff()
+        revoked = guest.guest_links_revoke(ticket=ticket, actor=request.user, reason="staff", now=timezone.now())
+        return Response({"revoked": revoked})
 
     @extend_schema(
         parameters=[
@@ -482,7 +525,7 @@ class GuestTicketCreateView(APIView):
         serializer = GuestTicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services.guest_ticket_create(
+        guest.guest_ticket_create(
             email=data["email"],
             category=data["category"],
             subject=data["subject"],
@@ -497,10 +540,38 @@ class GuestTicketCreateView(APIView):
         )
 
 
+class GuestLinkRequestView(APIView):
+    """ "My link expired": a fresh private link is e-mailed when the address and reference match
+    a ticket. Always 202, so the answer reveals nothing."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [GuestIpThrottle, GuestEmailThrottle]
+
+    @extend_schema(
+        request=GuestLinkRequestSerializer,
+        responses={
+            202: OpenApiResponse(description="Accepted; a link is e-mailed if they match."),
+            400: E400,
+            429: E429,
+        },
+        auth=[],
+    )
+    def post(self, request):
+        serializer = GuestLinkRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        guest.guest_link_request(now=timezone.now(), **serializer.validated_data)
+        return Response(
+            {"detail": _("If this reference belongs to a ticket of this address, a new link is on its way.")},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
 class GuestSessionView(APIView):
-    """Which ticket a guest link opens (`Authorization: Guest <token>`)."""
+    """Which ticket a guest link opens (`Authorization: Guest <secret>`)."""
 
     permission_classes = [IsAuthenticated]
+    guest_access = True
 
     @extend_schema(responses={200: OpenApiResponse(description='{"reference": str}'), 401: E401, 403: E403})
     def get(self, request):

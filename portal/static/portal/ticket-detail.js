@@ -33,7 +33,33 @@ import { Uploader } from "./uploader.js";
 
 const POLL_MS = 20000;
 const root = document.getElementById("ticket-root");
-const guestToken = root.dataset.guestToken || "";
+const GUEST_KEY = "desk.guest-link";
+const isGuestPage = root.dataset.guest === "true";
+
+/** A guest's secret arrives in the URL fragment (`/guest/#k=…`), which browsers never send to a
+ * server. It is kept for this tab only and wiped from the address bar, history and bookmarks. */
+function readGuestSecret() {
+  if (!isGuestPage) return "";
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  const fromLink = params.get("k");
+  if (fromLink) {
+    try {
+      sessionStorage.setItem(GUEST_KEY, fromLink);
+    } catch {
+      /* private mode: the secret lives in this page only */
+    }
+    const anchor = params.get("to") === "rate" ? "#rate" : "";
+    history.replaceState(null, "", window.location.pathname + anchor);
+    return fromLink;
+  }
+  try {
+    return sessionStorage.getItem(GUEST_KEY) || "";
+  } catch {
+    return "";
+  }
+}
+
+const guestToken = readGuestSecret();
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -523,14 +549,14 @@ async function load({ quiet = false, announceNew = false } = {}) {
 function showLoadError(error) {
   clearInterval(state.pollTimer);
   clearInterval(state.countdownTimer);
-  const expired = guestToken && (error.status === 401 || error.status === 403 || error.status === 404);
+  const expired = isGuestPage && (error.status === 401 || error.status === 403 || error.status === 404);
   let title;
   let text;
   let actions;
   if (expired) {
     title = gettext("This link has expired or isn't valid");
     text = error.detail || gettext("For your safety, ticket links only work for a limited time. Ask for a new one and we'll e-mail it to you.");
-    actions = [h("a", { class: "btn btn-primary", href: "/guest/new/", text: gettext("Request a new link") })];
+    actions = [h("a", { class: "btn btn-primary", href: "/guest/link/", text: gettext("Request a new link") })];
   } else if (error.status === 404) {
     title = gettext("We couldn't find this ticket");
     text = gettext("Check the reference, or open it from your list of tickets while logged in with the account that filed it.");
@@ -640,6 +666,11 @@ function startPolling() {
 }
 
 async function start() {
+  if (isGuestPage && !guestToken) {
+    showLoadError({ status: 401, detail: "" });
+    root.removeAttribute("aria-busy");
+    return;
+  }
   if (guestToken) {
     setGuestToken(guestToken);
     try {

@@ -1,0 +1,59 @@
+"""API tokens: issued at `auth/token/`, valid for `API_TOKEN_MAX_AGE_DAYS` (30) after issue,
+revoked by `auth/logout/` and by any change of the user's password."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+
+from .models import User
+
+
+def token_max_age() -> timedelta:
+    return timedelta(days=settings.API_TOKEN_MAX_AGE_DAYS)
+
+
+def token_expired(token: Token, *, now: datetime) -> bool:
+    return token.created <= now - token_max_age()
+
+
+@transaction.atomic
+def token_issue(*, user: User, now: datetime) -> Token:
+    """The user's token; an expired one is replaced by a new key."""
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None and token_expired(token, now=now):
+        token.delete()
+        token = None
+    if token is None:
+        token = Token.objects.create(user=user)
+    return token
+
+
+def token_revoke(*, user: User) -> int:
+    deleted, _by_model = Token.objects.filter(user=user).delete()
+    return deleted
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>`, refused once the token is older than its lifetime."""
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if token_expired(token, now=timezone.now()):
+            token.delete()
+            raise exceptions.AuthenticationFailed(_("This token has expired. Ask for a new one."))
+        return user, token
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.revoke_tokens_on_password_change")
+def _revoke_tokens_on_password_change(sender, instance: User, created: bool, **kwargs) -> None:
+    # set_password() keeps the raw password in _password until the save that stores the hash.
+    if not created and getattr(instance, "_password", None) is not None:
+        token_revoke(user=instance)

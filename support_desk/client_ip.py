@@ -1,0 +1,36 @@
+"""The client's address, the one way every limit (API throttles, login lockouts) reads it.
+
+`X-Forwarded-For` is trusted only as far as the deployment says: with `NUM_PROXIES=0` (the
+default) it is ignored, so a client cannot reset its limits by sending a new header per request.
+Behind N proxies, the address the outermost of them saw is the client (each proxy appends the
+peer it saw); `TRUSTED_PROXIES` (addresses or networks) additionally requires the request to come
+from one of them before the header is read at all.
+"""
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def _from_trusted_proxy(remote: str) -> bool:
+    networks = getattr(settings, "TRUSTED_PROXIES", [])
+    if not networks:
+        return True
+    try:
+        address = ipaddress.ip_address(remote)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def client_ip(request: HttpRequest) -> str:
+    meta = request.META
+    remote = meta.get("REMOTE_ADDR", "") or ""
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    if proxies <= 0 or not _from_trusted_proxy(remote):
+        return remote
+    forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if not forwarded:
+        return remote
+    return forwarded[-min(proxies, len(forwarded))]
