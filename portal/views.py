@@ -93,7 +93,7 @@ class GuestTicketView(PortalPage):
 
 
 class GuestLinkRequestView(PortalPage):
-    """"My link expired": ask for a fresh one with the e-mail address and the ticket reference."""
+    """My link expired: ask for a fresh one with the e-mail address and the ticket reference."""
 
     template_name = "portal/guest_link.html"
 

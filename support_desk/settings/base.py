@@ -4,6 +4,7 @@ Defaults are the embedded ones a newcomer gets from a plain checkout: SQLite and
 Celery's filesystem broker under var/, e-mail to files under var/mail/.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -57,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "support_desk.login_guard.LoginThrottleMiddleware",
+    # Last: turns a django-axes lockout signalled during authentication into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # No inline script or style anywhere: pages load their JavaScript modules and CSS from /static/.
@@ -100,9 +105,26 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a web server (threads, processes) and a worker at once. WAL: readers
+    # never wait for the writer. IMMEDIATE: a transaction takes the write lock at BEGIN, so writers queue
+    # (a deferred one that read first fails at once with "database is locked" when another wrote
+    # meanwhile). The busy timeout (seconds) is how long a writer queues before that error.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out (account, client) before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -128,6 +150,12 @@ MEDIA_URL = "/media/"
 
 REDIS_URL = env("REDIS_URL", default="")
 
+# --- Clients and proxies -----------------------------------------------------------------
+# X-Forwarded-For is ignored unless the deployment says how many proxies append to it (and,
+# optionally, which addresses they connect from): a client cannot reset limits with a header.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -142,10 +170,21 @@ if REDIS_URL:
             },
         }
     }
+    # The throttles' counters: errors are raised, not ignored, so the throttles notice an
+    # outage and count in local memory instead of silently letting everything through.
+    CACHES["throttle"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "throttle",
+        "OPTIONS": {"IGNORE_EXCEPTIONS": False, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+    }
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
+    }
 
 # --- E-mail -----------------------------------------------------------------
 if "EMAIL_URL" in env.ENVIRON:
@@ -205,7 +244,7 @@ API_THROTTLE_ENABLED = env("API_THROTTLE", default="on").lower() not in {"off", 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "tickets.guest.GuestTokenAuthentication",
     ],
@@ -265,6 +304,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=102
 MAX_URL_LENGTH = env.int("MAX_URL_LENGTH", default=8192)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-password")
 GUEST_LINK_MAX_AGE = env.int("GUEST_LINK_MAX_AGE", default=7 * 24 * 3600)
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=30)
+
+# --- Logins ------------------------------------------------------------------------------
+# Per account and client (django-axes, in the database, so it holds when Redis is down): after
+# LOGIN_FAILURE_LIMIT failures that account is refused from that client for LOGIN_LOCKOUT_MINUTES.
+# Only the combination locks: an attacker elsewhere cannot lock the real user out. Per client,
+# across accounts: the `auth` throttle on every login form (LOGIN_FORM_PATHS) and on auth/token/.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "support_desk.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+LOGIN_FORM_PATHS = ["/login/", "/admin/login/"]
 
 LOGGING = {
     "version": 1,
