@@ -9,20 +9,40 @@
 #   beat    celery beat (a process of its own when REDIS_URL is set)
 # with their output in var/log/<name>.log and shown here, prefixed. Ctrl-C or SIGTERM stops all of them.
 #
-# Environment: PORT (8000), BIND (0.0.0.0), CELERY_QUEUES (all routed queues), STOP_TIMEOUT (20 s),
-# and everything the settings read: DATABASE_URL, REDIS_URL, DEMO_PASSWORD, ... (see README.md).
+# Environment: PORT (8000), BIND (0.0.0.0), SITE_URL (http://localhost:$PORT: the address e-mails
+# link to), CELERY_QUEUES (all routed queues), STOP_TIMEOUT (20 s), and everything the settings read:
+# DATABASE_URL, REDIS_URL, DEMO_PASSWORD, ... (see README.md).
+#
+# `scripts/run.sh --print-env` prints the environment the processes would get, and exits.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PORT=${PORT:-8000}
 BIND=${BIND:-0.0.0.0}
+# The web server, the worker and beat all render links (the worker sends the e-mails): one
+# address for all three, the port this script serves unless SITE_URL says otherwise.
+SITE_URL=${SITE_URL:-http://localhost:$PORT}
 STOP_TIMEOUT=${STOP_TIMEOUT:-20}
 VENV=.venv
 PY=$VENV/bin/python
 LOG_DIR=var/log
+export PORT SITE_URL
 export PYTHONUNBUFFERED=1
 
+if [[ ${1:-} == --print-env ]]; then
+    printf 'PORT=%s\nBIND=%s\nSITE_URL=%s\n' "$PORT" "$BIND" "$SITE_URL"
+    exit 0
+fi
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# What the stop routine says: to stderr and to var/log/run.log, and never fatal. Under
+# `make run | tee log` a Ctrl-C kills tee too, so stdout (often stderr as well) is a pipe nobody
+# reads; a write there must not end the script before it has stopped the processes.
+note() {
+    printf '%s ==> %s\n' "$(date '+%F %T')" "$*" 2>/dev/null >>"$LOG_DIR/run.log" || true
+    printf '\033[1m==> %s\033[0m\n' "$*" >&2 2>/dev/null || true
+}
 
 # --- 1. Virtualenv: (re)install only when a requirements file is newer than the stamp. -------------
 needs_install=0
@@ -80,13 +100,16 @@ SLEEPER=""
 cleanup() {
     local status=$?
     trap - EXIT
+    # A closed stdout must give failed writes (EPIPE), not a SIGPIPE that kills this routine and
+    # leaves runserver and celery running in their own sessions.
+    trap '' PIPE
     # A second Ctrl-C while stopping means "now": kill what is left at once.
     trap 'STOP_DEADLINE=0' INT TERM
     if [[ -n $SLEEPER ]]; then
         kill "$SLEEPER" 2>/dev/null || true
     fi
     if ((${#PGIDS[@]})); then
-        say "Stopping ${NAMES[*]}"
+        note "Stopping ${NAMES[*]}"
         local pgid
         # SIGTERM to each leader only: celery's main process then stops its pool and embedded beat
         # in order (signalling them directly makes it hang), runserver's reloader kills its child.
@@ -101,7 +124,7 @@ cleanup() {
                 sleep 0.2
             done
             if kill -0 "$pgid" 2>/dev/null; then
-                echo "${NAMES[$i]} still running after ${STOP_TIMEOUT}s: killing it" >&2
+                note "${NAMES[$i]} still running after ${STOP_TIMEOUT}s: killing it"
             fi
             # Whatever is left in the group (a leader that did not stop, an orphaned child) goes now.
             kill -KILL -- "-$pgid" 2>/dev/null || true
@@ -113,7 +136,7 @@ cleanup() {
     done
     wait 2>/dev/null || true
     if ((${#PGIDS[@]})); then
-        say "Stopped."
+        note "Stopped."
     fi
     exit "$status"
 }
@@ -164,6 +187,7 @@ done
 LOGS=$(printf "$LOG_DIR/%s.log, " "${NAMES[@]}")
 "$PY" - "$BASE" "${DEMO_PASSWORD:-demo-password}" "${LOGS%, }" <<'PYTHON'
 import http.client
+import os
 import sys
 from urllib.parse import urlsplit
 
@@ -209,7 +233,8 @@ lines += [
     "  lead                team lead: SLA rules, reports",
     "  admin               superuser",
     "",
-    f"Logs: {logs}. E-mail: files under var/mail/ unless EMAIL_URL or EMAIL_BACKEND is set.",
+    f"Logs: {logs}. E-mail: files under var/mail/ unless EMAIL_URL or EMAIL_BACKEND is set;",
+    f"links in e-mails point to {os.environ['SITE_URL']} (SITE_URL).",
     "Press Ctrl-C to stop everything.",
     "",
 ]
