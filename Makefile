@@ -18,7 +18,7 @@ I18N_IGNORE := --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_mo
 .PHONY: help venv run test lint format migrations-check bench messages clean distclean
 
 help:
-	@echo "make run               install, migrate, seed demo data, start web + worker + beat (Ctrl-C stops; PORT=8001, SITE_URL defaults to http://localhost:$$PORT)"
+	@echo "make run               install, migrate, seed demo data, start web + worker + beat (Ctrl-C stops; PORT=8001, SITE_URL defaults to http://localhost:\$$PORT)"
 	@echo "make test              run the test suite (PYTEST_ARGS='-k claim -x' passes options)"
 	@echo "make lint              ruff check + ruff format --check"
 	@echo "make format            ruff format + ruff check --fix"
