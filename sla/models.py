@@ -230,7 +230,8 @@ class SlaClock(models.Model):
         STOPPED = "stopped", _("Stopped")
 
     # Indexes are few on purpose: the sweep rewrites every due clock (next_check_at, which its
-    # partial index holds, so never a HOT update) and each index costs a write per clock. ticket is
+    # partial index holds, so never a HOT update) and each index costs a write per clock (the
+    # report's partial indexes only for clocks already breached or fulfilled). ticket is
     # covered by the unique (ticket, metric); policy and calendar are read only by a policy edit's
     # recompute (a background task) and by deleting a policy or calendar, which may scan.
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks", db_index=False)
@@ -263,6 +264,19 @@ class SlaClock(models.Model):
             # The sweep reads only due rows: a partial index keeps it small.
             models.Index(
                 fields=["next_check_at"], condition=models.Q(next_check_at__isnull=False), name="sla_clock_due_idx"
+            ),
+            # The SLA report's compliance: clocks fulfilled, or breached, in a period, read from the
+            # index alone (metric and the other time are key columns: an index-only scan). Partial:
+            # a running, unbreached clock (all the sweep rewrites, but for breaches) has no entry.
+            models.Index(
+                fields=["fulfilled_at", "metric", "breached_at"],
+                condition=models.Q(fulfilled_at__isnull=False),
+                name="sla_clock_fulfilled_idx",
+            ),
+            models.Index(
+                fields=["breached_at", "metric", "fulfilled_at"],
+                condition=models.Q(breached_at__isnull=False),
+                name="sla_clock_breached_idx",
             ),
         ]
         verbose_name = _("SLA clock")

@@ -31,37 +31,35 @@ def _summary(count: int, cuts: dict[int, float | None]) -> dict:
 # --- percentiles ------------------------------------------------------------------------------------
 
 
-def _ticket_figures_postgresql(*, since: datetime, until: datetime) -> dict:
-    """One scan of the tickets for every ticket figure: how many were created, how many open
-    ones are breached, and the first response and resolution counts and percentiles
-    (percentile_cont over an array of fractions sorts each measure once)."""
-    table = Ticket._meta.db_table
+def _percentile_cont(end: str, *, since: datetime, until: datetime) -> tuple[int, dict[int, float | None]]:
+    """Count and percentile_cont of (end - created_at) in seconds for tickets whose `end` falls in
+    the period: one ordered-set aggregate over an array of fractions, so one sort."""
+    column = Ticket._meta.get_field(end).column
+    created = Ticket._meta.get_field("created_at").column
     fractions = ", ".join(str(p / 100) for p in PERCENTILES)
-    answered = "first_response_at >= %(since)s AND first_response_at < %(until)s"
-    solved = "solved_at >= %(since)s AND solved_at < %(until)s"
-    sql = f"""
-        SELECT
-            count(*) FILTER (WHERE created_at >= %(since)s AND created_at < %(until)s),
-            count(*) FILTER (WHERE sla_breached AND status NOT IN %(closed)s),
-            count(*) FILTER (WHERE {answered}),
-            percentile_cont(ARRAY[{fractions}]::float8[]) WITHIN GROUP (
-                ORDER BY EXTRACT(EPOCH FROM first_response_at - created_at)::float8
-            ) FILTER (WHERE {answered}),
-            count(*) FILTER (WHERE {solved}),
-            percentile_cont(ARRAY[{fractions}]::float8[]) WITHIN GROUP (
-                ORDER BY EXTRACT(EPOCH FROM solved_at - created_at)::float8
-            ) FILTER (WHERE {solved})
-        FROM {table}
-    """
+    sql = (
+        f"SELECT count(*), percentile_cont(ARRAY[{fractions}]::float8[]) WITHIN GROUP "
+        f'(ORDER BY EXTRACT(EPOCH FROM "{column}" - "{created}")::float8) '
+        f'FROM "{Ticket._meta.db_table}" WHERE "{column}" >= %s AND "{column}" < %s'
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"since": since, "until": until, "closed": tuple(str(s) for s in CLOSED_STATUSES)})
-        created, open_breached, first_count, first_cuts, solved_count, solved_cuts = cursor.fetchone()
-    none = [None] * len(PERCENTILES)
+        cursor.execute(sql, [since, until])
+        count, cuts = cursor.fetchone()
+    return count, dict(zip(PERCENTILES, cuts or [None] * len(PERCENTILES), strict=True))
+
+
+def _ticket_figures_postgresql(*, since: datetime, until: datetime) -> dict:
+    # Counts in one (parallel) scan; each percentile set in a statement of its own: an ordered-set
+    # aggregate keeps the whole statement in one process.
+    counts = Ticket.objects.aggregate(
+        created=Count("id", filter=Q(created_at__gte=since, created_at__lt=until)),
+        open_breached=Count("id", filter=Q(sla_breached=True) & ~Q(status__in=CLOSED_STATUSES)),
+    )
     return {
-        "created": created,
-        "open_breached": open_breached,
-        "first": (first_count, dict(zip(PERCENTILES, first_cuts or none, strict=True))),
-        "solved": (solved_count, dict(zip(PERCENTILES, solved_cuts or none, strict=True))),
+        "created": counts["created"],
+        "open_breached": counts["open_breached"],
+        "first": _percentile_cont("first_response_at", since=since, until=until),
+        "solved": _percentile_cont("solved_at", since=since, until=until),
     }
 
 
@@ -107,37 +105,55 @@ def _ticket_figures_ranked(*, since: datetime, until: datetime) -> dict:
 
 def _compliance(*, since: datetime, until: datetime) -> dict:
     """Clocks that ended (fulfilled) or breached in the period; a clock met its promise when it
-    ended without a breach (a late end is a breach: services._fulfil)."""
-    clocks = SlaClock.objects.filter(
-        Q(fulfilled_at__gte=since, fulfilled_at__lt=until) | Q(breached_at__gte=since, breached_at__lt=until)
+    ended without a breach (a late end is a breach: services._fulfil). Counted as two disjoint
+    sets, each read from its own partial index (sla_clock_fulfilled_idx, sla_clock_breached_idx):
+    the clocks fulfilled in the period, and those breached in it but not fulfilled in it."""
+    fulfilled = Q(fulfilled_at__gte=since, fulfilled_at__lt=until)
+    breached_only = Q(breached_at__gte=since, breached_at__lt=until) & (
+        Q(fulfilled_at__isnull=True) | Q(fulfilled_at__lt=since) | Q(fulfilled_at__gte=until)
     )
+    totals: dict[str, list[int]] = {}
+    for condition in (fulfilled, breached_only):
+        for metric, total, breached in (
+            SlaClock.objects.filter(condition)
+            .values("metric")
+            .annotate(total=Count("metric"), breached=Count("metric", filter=Q(breached_at__isnull=False)))
+            .order_by("metric")
+            .values_list("metric", "total", "breached")
+        ):
+            counted = totals.setdefault(metric, [0, 0])
+            counted[0] += total
+            counted[1] += breached
     compliance = {}
-    for row in (
-        clocks.values("metric")
-        .annotate(total=Count("id"), breached=Count("id", filter=Q(breached_at__isnull=False)))
-        .order_by("metric")
-    ):
-        met = row["total"] - row["breached"]
-        compliance[row["metric"]] = {
-            "clocks": row["total"],
-            "met": met,
-            "breached": row["breached"],
-            "compliance_percent": round(100 * met / row["total"], 2) if row["total"] else None,
-        }
     for metric in Metric.values:
-        compliance.setdefault(metric, {"clocks": 0, "met": 0, "breached": 0, "compliance_percent": None})
+        total, breached = totals.get(metric, (0, 0))
+        compliance[metric] = {
+            "clocks": total,
+            "met": total - breached,
+            "breached": breached,
+            "compliance_percent": round(100 * (total - breached) / total, 2) if total else None,
+        }
     return compliance
 
 
-def _breaches_by(field: str, *, since: datetime, until: datetime) -> dict[str, int]:
-    """sla_breached events of the period by the ticket's team or category: GROUP BY in SQL."""
-    rows = (
+def _breaches(*, since: datetime, until: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """sla_breached events of the period by the ticket's team and by its category: one GROUP BY
+    (team, category) in SQL, whose few rows (teams x categories) are then added up."""
+    by_team: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    for team, category, count in (
         TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA_BREACHED, at__gte=since, at__lt=until)
-        .values_list(field)
+        .values_list("ticket__team__code", "ticket__category__code")
         .annotate(breaches=Count("id"))
-        .order_by("-breaches", field)
-    )
-    return dict(rows)
+        .order_by()
+    ):
+        by_team[team] = by_team.get(team, 0) + count
+        by_category[category] = by_category.get(category, 0) + count
+
+    def ranked(counts: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    return ranked(by_team), ranked(by_category)
 
 
 def sla_report(*, since: datetime, until: datetime) -> dict:
@@ -147,6 +163,7 @@ def sla_report(*, since: datetime, until: datetime) -> dict:
         figures = _ticket_figures_postgresql(since=since, until=until)
     else:
         figures = _ticket_figures_ranked(since=since, until=until)
+    by_team, by_category = _breaches(since=since, until=until)
     return {
         "since": since,
         "until": until,
@@ -154,7 +171,7 @@ def sla_report(*, since: datetime, until: datetime) -> dict:
         "compliance": _compliance(since=since, until=until),
         "first_response_minutes": _summary(*figures["first"]),
         "resolution_minutes": _summary(*figures["solved"]),
-        "breaches_by_team": _breaches_by("ticket__team__code", since=since, until=until),
-        "breaches_by_category": _breaches_by("ticket__category__code", since=since, until=until),
+        "breaches_by_team": by_team,
+        "breaches_by_category": by_category,
         "open_breached_now": figures["open_breached"],
     }
