@@ -7,6 +7,8 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from support_desk.throttling import store as throttle_store
+
 from .services import HEARTBEAT_MAX_AGE, broker_reachable, last_heartbeat, metrics_text
 
 
@@ -29,7 +31,13 @@ def readyz(request):
     age = None if beat is None else time.time() - beat
     checks["worker"] = "ok" if age is not None and age <= HEARTBEAT_MAX_AGE else "no recent heartbeat"
     ready = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": checks, "worker_heartbeat_age_seconds": age}
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": checks,
+        "worker_heartbeat_age_seconds": age,
+        # Limits never switch off: without Redis they count in each process's memory.
+        "throttling": throttle_store.describe(),
+    }
     if settings.DEBUG:
         body["broker_url"] = settings.CELERY_BROKER_URL.split("@")[-1]
     return JsonResponse(body, status=200 if ready else 503)

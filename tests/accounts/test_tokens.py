@@ -1,0 +1,79 @@
+"""API tokens (issue 8, security 6): a lifetime, logout, revocation on password change."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from tests.factories import CustomerFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def alice(db):
+    user = CustomerFactory(username="alice")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def obtain(api_client) -> str:
+    response = api_client.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def with_token(api_client, key):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return api_client
+
+
+def test_logout_revokes_the_callers_token(api_client, alice):
+    key = obtain(api_client)
+
+    assert with_token(api_client, key).post("/api/v1/auth/logout/").status_code == 204
+    assert with_token(api_client, key).get("/api/v1/tickets/").status_code == 401
+
+
+def test_logout_needs_a_login(api_client):
+    assert api_client.post("/api/v1/auth/logout/").status_code == 401
+
+
+def test_changing_the_password_revokes_every_token(api_client, alice):
+    key = obtain(api_client)
+
+    alice.set_password("a brand new passphrase")
+    alice.save()
+
+    assert with_token(api_client, key).get("/api/v1/tickets/").status_code == 401
+
+
+def test_saving_the_user_without_a_new_password_keeps_the_token(api_client, alice):
+    key = obtain(api_client)
+
+    alice.first_name = "Alice"
+    alice.save()
+
+    assert with_token(api_client, key).get("/api/v1/tickets/").status_code == 200
+
+
+def test_token_expires_after_its_lifetime(api_client, alice, settings):
+    key = obtain(api_client)
+    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(days=settings.API_TOKEN_MAX_AGE_DAYS))
+
+    response = with_token(api_client, key).get("/api/v1/tickets/")
+
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+
+
+def test_an_expired_token_is_replaced_at_the_next_login(api_client, alice, settings):
+    key = obtain(api_client)
+    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(days=settings.API_TOKEN_MAX_AGE_DAYS + 1))
+
+    fresh = obtain(api_client)
+
+    assert fresh != key
+    assert with_token(api_client, fresh).get("/api/v1/tickets/").status_code == 200
