@@ -3,10 +3,12 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .guest import guest_links_revoke
 from .models import (
     AssetThreshold,
     Attachment,
     Category,
+    GuestLink,
     Incident,
     Macro,
     Message,
@@ -206,3 +208,41 @@ class SatisfactionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(GuestLink)
+class GuestLinkAdmin(admin.ModelAdmin):
+    """Private guest links: who got one, when it was used, whether it still works. The secret
+    itself exists nowhere (only its hash); staff can revoke."""
+
+    list_display = ["ticket", "email", "created_at", "expires_at", "first_used_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_reason"]
+    search_fields = ["ticket__reference", "email"]
+    list_select_related = ["ticket"]
+    fields = [
+        "ticket",
+        "email",
+        "created_at",
+        "expires_at",
+        "first_used_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_reason",
+    ]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tickets' links"))
+    def revoke(self, request, queryset) -> None:
+        now = timezone.now()
+        tickets = Ticket.objects.filter(pk__in=queryset.values("ticket_id"))
+        revoked = sum(
+            guest_links_revoke(ticket=ticket, actor=request.user, reason="staff", now=now) for ticket in tickets
+        )
+        self.message_user(request, _("%(count)d links revoked.") % {"count": revoked})

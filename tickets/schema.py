@@ -10,5 +10,8 @@ class GuestTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Guest <token>` from the e-mailed link: opens that one ticket only.",
+            "description": (
+                "`Guest <secret>`, the secret from the e-mailed link (`/guest/#k=<secret>`): opens that one "
+                "ticket's customer endpoints only; everywhere else the caller is anonymous."
+            ),
         }
