@@ -1,10 +1,24 @@
 """Production: no default secret, HTTPS everywhere, real SMTP and PostgreSQL from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
+# Keys that appear in this repository (local settings, docker-compose.yml) are public: anyone could
+# sign with them. Production refuses them, as it refuses a missing or short key.
+PUBLISHED_SECRET_KEYS = {
+    "insecure-local-development-key-change-me",
+    "compose-local-only-secret-key-change-me-0123456789abcdefghij",
+}
+
 DEBUG = False
-SECRET_KEY = env("SECRET_KEY")  # no default: a missing secret must stop the process
+SECRET_KEY = env("SECRET_KEY", default="")
+if len(SECRET_KEY) < 32 or SECRET_KEY in PUBLISHED_SECRET_KEYS:
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY to a private random value of at least 32 characters, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'. Keys published in this repository are refused."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
