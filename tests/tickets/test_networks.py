@@ -22,7 +22,16 @@ from decimal import Decimal
 
 import pytest
 
-from tickets.networks import InvalidIdentifier, eip55_checksum, validate_amount, validate_identifier
+from tickets.networks import (
+    NETWORKS,
+    InvalidIdentifier,
+    eip55_checksum,
+    memo_missing_message,
+    network_as_dict,
+    parse_amount,
+    validate_amount,
+    validate_identifier,
+)
 
 BASE58_BITCOIN = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 BASE58_XRP = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
@@ -690,3 +699,62 @@ def test_unknown_field_is_refused():
 @pytest.mark.parametrize("network", ["bitcoin", "ethereum", "tron", "solana", "litecoin"])
 def test_memo_on_a_network_without_memo_is_refused(network):
     assert_refused(network, "memo", "12345", match="does not use a memo")
+
+
+# --------------------------------------------------------------------------------------------------
+# Memo/tag networks and amounts as customers type them
+# --------------------------------------------------------------------------------------------------
+
+MEMO_NETWORKS = [code for code, network in NETWORKS.items() if network.memo_required]
+
+
+def test_xrp_is_a_network_that_requires_its_destination_tag():
+    assert "xrp" in MEMO_NETWORKS
+
+
+@pytest.mark.parametrize("network", MEMO_NETWORKS)
+def test_missing_memo_on_a_memo_network_gets_a_hint(network):
+    assert memo_missing_message(network, "  ")
+
+
+def test_missing_xrp_destination_tag_hint_names_the_tag():
+    assert memo_missing_message("xrp", "").startswith("XRP deposits need the destination tag")
+
+
+@pytest.mark.parametrize("network", ["bitcoin", "ethereum", "tron", "unknown"])
+def test_no_memo_is_fine_on_a_network_without_memos(network):
+    assert memo_missing_message(network, "") is None
+
+
+def test_given_memo_is_not_missing():
+    assert memo_missing_message("xrp", "104857") is None
+
+
+def test_networks_list_tells_the_memo_hint():
+    assert network_as_dict(NETWORKS["xrp"])["memo"]["hint"].startswith("XRP deposits need the destination tag")
+    assert network_as_dict(NETWORKS["bitcoin"])["memo"]["hint"] is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("1,000.50", "1000.50"),
+        ("1000.50", "1000.50"),
+        ("1,234,567.000001", "1234567.000001"),
+        ("250", "250"),
+        ("0.25", "0.25"),
+        (" 1,000 ", "1000"),
+        ("１，０００．５０", "1000.50"),  # full-width, from a Chinese input method
+    ],
+)
+def test_amount_in_the_customers_format_is_read(typed, amount):
+    assert parse_amount(typed) == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1.000,50", "1,00,0", "1,00,000", "1,0000", "1000,50", "1,000.50.1", "1.2.3", "", ".", "abc", "1e5", "-5", "١٢٣"],
+)
+def test_ambiguous_or_malformed_amount_is_refused(typed):
+    with pytest.raises(InvalidIdentifier, match=r"1,000\.50 or 1000\.50"):
+        parse_amount(typed)

@@ -38,7 +38,7 @@ def test_networks_list_assets_memo_rules_and_explorers(api_client):
     networks = {n["code"]: n for n in api_client.get("/api/v1/networks/").json()}
     assert {"bitcoin", "ethereum", "bsc", "polygon", "arbitrum", "tron", "solana", "xrp", "litecoin"} <= set(networks)
     assert networks["tron"]["assets"] == ["TRX", "USDT"]
-    assert networks["xrp"]["memo"] == {"required": True, "name": "Destination tag"}
+    assert (networks["xrp"]["memo"]["required"], networks["xrp"]["memo"]["name"]) == (True, "Destination tag")
     assert "{txid}" in networks["bitcoin"]["explorer"]["tx"]
 
 

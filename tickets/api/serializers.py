@@ -14,9 +14,10 @@ from support_desk.serializers import StrictSerializer
 from support_desk.text import validate_visible_text
 
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
-from ..networks import NETWORKS, InvalidIdentifier, validate_amount, validate_identifier
+from ..networks import NETWORKS, InvalidIdentifier, memo_missing_message, validate_amount, validate_identifier
 from ..selectors import ticket_queue_info
 from ..timeline import public_timeline
+from .fields import LocalizedAmountField
 
 
 def _display_name(user: User | None) -> str:
@@ -256,7 +257,7 @@ class TicketCreateSerializer(StrictSerializer):
     body = serializers.CharField(max_length=settings.MESSAGE_BODY_MAX_LENGTH)
     asset = serializers.RegexField(r"^[A-Za-z0-9]{1,16}$", required=False, allow_blank=True, default="")
     network = serializers.RegexField(r"^[a-z0-9_-]{1,32}$", required=False, allow_blank=True, default="")
-    amount = serializers.DecimalField(
+    amount = LocalizedAmountField(
         max_digits=36, decimal_places=18, required=False, allow_null=True, default=None, min_value=Decimal("0")
     )
     txid = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
@@ -277,6 +278,10 @@ class TicketCreateSerializer(StrictSerializer):
             if attrs.get(name) in ("", None)
         }
         errors.update(identifier_errors(attrs))
+        if "memo" in (*category.required_fields, *category.optional_fields):
+            missing = memo_missing_message(attrs.get("network") or "", attrs.get("memo") or "")
+            if missing:
+                errors.setdefault("memo", [missing])
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
