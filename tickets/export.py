@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from .models import Message, Ticket
-from .timeline import public_timeline
+from .timeline import customer_status_label, public_timeline
 
 
 def public_record(ticket: Ticket, *, exported_at: datetime) -> dict:
@@ -16,6 +16,7 @@ def public_record(ticket: Ticket, *, exported_at: datetime) -> dict:
         "category": ticket.category.code,
         "category_name": ticket.category.localized_name(),
         "status": ticket.status,
+        "status_label": customer_status_label(ticket.status),
         "priority": ticket.priority,
         "created_at": ticket.created_at,
         "first_response_at": ticket.first_response_at,

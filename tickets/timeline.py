@@ -1,21 +1,30 @@
 """The customer's view of what happened: the public subset of the audit trail, in words."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Priority, Ticket, TicketEvent
 
 Kind = TicketEvent.Kind
 
+# The one vocabulary customers read, wherever a status is shown to them: the portal's badges
+# (statusLabel in portal/static/portal/i18n.js, kept equal by tests/portal/test_vocabulary.py),
+# the timeline below and the exported record. The model's labels ("Open", "Waiting on customer")
+# are the staff's words.
+CUSTOMER_STATUS_LABELS = {
+    Ticket.Status.NEW: gettext_lazy("Received"),
+    Ticket.Status.OPEN: gettext_lazy("In progress"),
+    Ticket.Status.PENDING_CUSTOMER: gettext_lazy("Waiting for your reply"),
+    Ticket.Status.ON_HOLD: gettext_lazy("On hold"),
+    Ticket.Status.SOLVED: gettext_lazy("Solved"),
+    Ticket.Status.CLOSED: gettext_lazy("Closed"),
+}
 
-def _status_label(value: str) -> str:
-    """Status names as the customer reads them (the staff labels say "customer")."""
-    customer_labels = {Ticket.Status.PENDING_CUSTOMER: _("waiting for your reply")}
-    if value in customer_labels:
-        return str(customer_labels[value])
-    try:
-        return str(Ticket.Status(value).label)
-    except ValueError:
-        return value
+
+def customer_status_label(value: str) -> str:
+    """A status in the customer's words (the raw value when it is unknown)."""
+    label = CUSTOMER_STATUS_LABELS.get(value)
+    return str(label) if label is not None else value
 
 
 def _entry(event: TicketEvent) -> dict | None:
@@ -26,7 +35,7 @@ def _entry(event: TicketEvent) -> dict | None:
         text = (
             _("Ticket reopened.")
             if event.kind == Kind.REOPENED
-            else _("Status changed to %(status)s.") % {"status": _status_label(data.get("to", ""))}
+            else _("Status changed to “%(status)s”.") % {"status": customer_status_label(data.get("to", ""))}
         )
         return {"text": text, "data": {"from": data.get("from"), "to": data.get("to")}}
     if event.kind == Kind.MESSAGE_ADDED and not data.get("internal"):
