@@ -9,9 +9,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
@@ -107,3 +110,33 @@ def legacy_guest_link(request, token):
 class PortalLoginView(LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
+
+
+# --- Error pages (support_desk/urls.py: handler403, handler404, handler500) -------------------------
+# Pages get the branded templates/403.html, 404.html and 500.html; the API answers in JSON as its
+# own errors do. 500.html is rendered with no context (no request, user or database): whatever
+# failed may be the database.
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": _("Something went wrong on our side. Please try again in a moment.")}, status=500
+        )
+    return defaults.server_error(request)

@@ -54,5 +54,10 @@ urlpatterns = [
     path("", include("portal.urls")),
 ]
 
+# Branded pages for people, JSON for the API (portal/views.py).
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"
+
 admin.site.site_header = "Exchange Support Desk"
 admin.site.site_title = "Support Desk admin"
