@@ -51,6 +51,7 @@ urlpatterns = [
     path("metrics", ops_views.metrics, name="metrics"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/", include("desk.urls")),
     path("", include("portal.urls")),
 ]
 

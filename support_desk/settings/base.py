@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "sla",
     "knowledge",
     "portal",
+    "desk",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,41 @@
+"""The agent desk: thin views that render page shells for staff.
+
+Every page gets its data from the REST API (the same one integrations use); a view only checks who
+may open it and passes what the page's JavaScript needs to start (a reference).
+"""
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.generic import TemplateView
+
+from accounts.roles import is_staff_member
+
+
+@method_decorator([ensure_csrf_cookie, never_cache], name="dispatch")
+class DeskPage(TemplateView):
+    """Staff only: anonymous visitors log in first (and come back), customers get a 403 page that
+    leads them to the portal."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not is_staff_member(request.user):
+            return render(request, "desk/forbidden.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["attachment_max_bytes"] = getattr(settings, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+        return context
+
+
+class QueueView(DeskPage):
+    template_name = "desk/queue.html"
+
+
+class TicketView(DeskPage):
+    template_name = "desk/ticket.html"
