@@ -4,7 +4,7 @@
 
 import { ApiError, getCookie } from "/static/portal/api.js";
 import { h } from "/static/portal/dom.js";
-import { fmt, formatDuration, formatDurationShort, priorityLabel } from "/static/portal/i18n.js";
+import { fmt, formatDateTime, formatDuration, formatDurationShort, priorityLabel } from "/static/portal/i18n.js";
 
 export { priorityLabel };
 
@@ -64,6 +64,11 @@ export function slaStateLabel(state) {
   return labels[state] || "";
 }
 
+export function channelLabel(channel) {
+  const labels = { web: gettext("Web"), api: gettext("API"), email: gettext("E-mail"), guest: gettext("Guest form") };
+  return labels[channel] || channel || "";
+}
+
 export function languageLabel(code) {
   const labels = { en: gettext("English"), "zh-hans": gettext("Simplified Chinese") };
   return labels[code] || code || "";
@@ -79,18 +84,35 @@ export function priorityPill(priority) {
 
 // --- SLA countdowns: one timer ticks every element marked with data-due ---
 
-/** Text and state for a due time: "1h 02m 09s" on time, "12m overdue" after. */
-export function countdownText(dueIso, now = Date.now()) {
+function pad(number) {
+  return String(number).padStart(2, "0");
+}
+
+/** "3:07:09" (or "2d 03:07") — compact, the same width in every language. */
+function clockFace(ms) {
+  const total = Math.floor(ms / 1000);
+  const days = Math.floor(total / 86400);
+  const hours = Math.floor((total % 86400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  if (days > 0) return fmt(gettext("%(days)sd %(time)s"), { days, time: `${pad(hours)}:${pad(minutes)}` });
+  return `${hours}:${pad(minutes)}:${pad(seconds)}`;
+}
+
+/** Text and state for a due time: "1h 02m 09s" on time, "12m overdue" after (compact: "1:02:09", "−0:12:00"). */
+export function countdownText(dueIso, now = Date.now(), { compact = false } = {}) {
   const due = Date.parse(dueIso);
   if (Number.isNaN(due)) return { text: "", overdue: false };
   const left = due - now;
+  if (compact) return { text: left >= 0 ? clockFace(left) : `\u2212${clockFace(-left)}`, overdue: left < 0 };
   if (left >= 0) return { text: formatDuration(left), overdue: false };
   return { text: fmt(gettext("%(time)s overdue"), { time: formatDurationShort(-left) }), overdue: true };
 }
 
 /** A <span> that ticks down to `due` (or says paused / no SLA), coloured by the server's state. */
-export function countdown(dueIso, state) {
+export function countdown(dueIso, state, { compact = false } = {}) {
   const el = h("span", { class: "countdown" });
+  if (compact) el.dataset.compact = "true";
   setCountdown(el, dueIso, state);
   return el;
 }
@@ -105,14 +127,19 @@ export function setCountdown(el, dueIso, state) {
     return;
   }
   el.dataset.due = dueIso;
-  el.title = slaStateLabel(effective);
   tickOne(el, Date.now());
 }
 
 function tickOne(el, now) {
-  const { text, overdue } = countdownText(el.dataset.due, now);
+  const { text, overdue } = countdownText(el.dataset.due, now, { compact: el.dataset.compact === "true" });
   if (el.textContent !== text) el.textContent = text;
-  el.classList.toggle("is-overdue", overdue);
+  if (el.classList.contains("is-overdue") !== overdue) {
+    el.classList.toggle("is-overdue", overdue);
+  }
+  const title = overdue
+    ? fmt(gettext("Overdue since %(time)s"), { time: formatDateTime(el.dataset.due) })
+    : fmt(gettext("Due %(time)s"), { time: formatDateTime(el.dataset.due) });
+  if (el.title !== title) el.title = title;
 }
 
 export function startTicking(root = document) {

@@ -180,6 +180,14 @@ function personName(person) {
   return person ? person.name || person.username || "" : "";
 }
 
+function slaWord(ticket, slaState) {
+  // Past due but not yet marked by the sweep: say so rather than "on track".
+  if ((slaState === "on_track" || slaState === "warning") && ticket.sla_due_at && Date.parse(ticket.sla_due_at) < Date.now()) {
+    return gettext("Overdue");
+  }
+  return slaStateLabel(slaState);
+}
+
 function cells(ticket) {
   const href = deskTicketUrl(ticket.reference);
   const slaState = ticket.sla_state || (ticket.sla_breached ? "breached" : ticket.sla_due_at ? "on_track" : "none");
@@ -201,8 +209,8 @@ function cells(ticket) {
     h(
       "td",
       { class: "col-sla" },
-      countdown(ticket.sla_due_at, slaState),
-      h("span", { class: `sla-word sla-word-${slaState}`, text: slaStateLabel(slaState) }),
+      countdown(ticket.sla_due_at, slaState, { compact: true }),
+      h("span", { class: `sla-word sla-word-${slaState}`, text: slaWord(ticket, slaState) }),
     ),
     h("td", { class: "col-priority" }, priorityPill(ticket.priority)),
     h(
@@ -721,6 +729,13 @@ document.addEventListener("keydown", (event) => {
       break;
     default:
   }
+});
+
+const filtersToggle = document.getElementById("filters-toggle");
+filtersToggle.addEventListener("click", () => {
+  const open = !form.classList.contains("is-open");
+  form.classList.toggle("is-open", open);
+  filtersToggle.setAttribute("aria-expanded", String(open));
 });
 
 // --- Start ---

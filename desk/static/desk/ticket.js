@@ -7,6 +7,7 @@ import { h, icon, replaceChildren } from "/static/portal/dom.js";
 import { fmt, formatBytes, formatDateTime, formatRelative } from "/static/portal/i18n.js";
 import {
   amountText,
+  channelLabel,
   clockStateLabel,
   countdown,
   deskTicketUrl,
@@ -123,6 +124,12 @@ function agentName(id) {
   return agent ? agent.name || agent.username : `#${id}`;
 }
 
+function actorName(actor) {
+  if (!actor) return gettext("System");
+  const agent = state.agents.find((a) => String(a.id) === String(actor.id));
+  return agent ? agent.name || agent.username : actor.username;
+}
+
 function teamName(code) {
   const team = state.teams.find((t) => t.code === code);
   return team ? team.name : code || "";
@@ -161,7 +168,7 @@ function eventText(event) {
       return gettext("Reopened");
     case "assigned":
       return d.claimed
-        ? fmt(gettext("Claimed by %(name)s"), { name: agentName(d.assignee) })
+        ? fmt(gettext("Claimed by %(name)s"), { name: event.actor ? actorName(event.actor) : agentName(d.assignee) })
         : fmt(gettext("Assigned to %(name)s"), { name: agentName(d.assignee) });
     case "unassigned":
       return d.reason === "escalation" ? gettext("Unassigned by an escalation") : gettext("Unassigned");
@@ -284,7 +291,9 @@ function eventItem(event) {
     { class: `item event${alarming ? " event-alarm" : ""}${warning ? " event-warning" : ""}`, dataset: { id: `e${event.id}` } },
     h("span", { class: "event-dot", "aria-hidden": "true" }),
     h("span", { text: eventText(event) }),
-    event.actor ? h("span", { class: "muted", text: fmt(gettext("by %(name)s"), { name: event.actor.username }) }) : null,
+    event.actor && !(event.kind === "assigned" && event.data && event.data.claimed)
+      ? h("span", { class: "muted", text: fmt(gettext("by %(name)s"), { name: actorName(event.actor) }) })
+      : null,
     h("time", { datetime: event.at, title: formatDateTime(event.at), text: formatRelative(event.at) }),
   );
 }
@@ -359,7 +368,9 @@ function clockItem(clock) {
   }
   const hours = Math.floor((clock.target_minutes || 0) / 60);
   const minutes = (clock.target_minutes || 0) % 60;
-  const target = hours ? fmt(gettext("%(hours)s h %(minutes)s min"), { hours, minutes }) : fmt(gettext("%(minutes)s min"), { minutes });
+  let target = fmt(gettext("%(minutes)s min"), { minutes });
+  if (hours && minutes) target = fmt(gettext("%(hours)s h %(minutes)s min"), { hours, minutes });
+  else if (hours) target = fmt(gettext("%(hours)s h"), { hours });
   return h(
     "li",
     { class: `clock clock-${clock.state}${clock.breached ? " clock-breached" : ""}`, dataset: { metric: clock.metric } },
@@ -441,7 +452,7 @@ function renderFields() {
     [gettext("Address"), t.address, explorerLink(explorer.address, "address", t.address)],
     [memoName, t.memo, null],
     [gettext("Order ID"), t.order_id, null],
-    [gettext("Channel"), t.channel, null],
+    [gettext("Channel"), channelLabel(t.channel), null],
     [gettext("Created"), formatDateTime(t.created_at), null],
   ].filter(([, value]) => value);
   replaceChildren(
@@ -837,7 +848,7 @@ async function openAudit() {
         { class: `audit-${event.kind}` },
         h("time", { datetime: event.at, text: formatDateTime(event.at) }),
         h("strong", { text: eventText(event) }),
-        h("span", { class: "muted", text: event.actor ? event.actor.username : gettext("System") }),
+        h("span", { class: "muted", text: actorName(event.actor) }),
         detailText(event) ? h("span", { class: "audit-data mono", text: detailText(event) }) : null,
       ),
     ),
