@@ -4,6 +4,8 @@ from datetime import datetime
 
 from django.db import transaction
 
+from tickets.queue_version import queue_version_bump
+
 from .models import SlaClock
 from .services import ACTIVE_STATES, recompute_batch
 
@@ -20,6 +22,7 @@ def recompute_for_policies(*, policy_ids: list[int] | None, now: datetime) -> in
     changed = 0
     for offset in range(0, len(ticket_ids), BATCH):
         changed += recompute_batch(ticket_ids=ticket_ids[offset : offset + BATCH], now=now)
+        queue_version_bump()  # due times changed by UPDATE, not Ticket.save(): the queue polls refetch
     return changed
 
 

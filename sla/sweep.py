@@ -22,6 +22,7 @@ from accounts.roles import ROLE_GROUPS, Role
 from notifications.models import OutboxMessage
 from notifications.services import relay_many
 from tickets.models import PRIORITY_RANK, Category, Message, Priority, Team, Ticket, TicketEvent
+from tickets.queue_version import queue_version_bump
 from tickets.routing import raise_priority
 
 from .models import BusinessCalendar, EscalationFiring, EscalationStep, SlaClock, SlaPolicy
@@ -739,6 +740,9 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
         _update_rows(Ticket, rows, TICKET_SWEEP_FIELDS)
     _update_rows(SlaClock, [clock for clock in clocks if clock.pk not in retargeted], ["next_check_at", "breached_at"])
     _update_rows(SlaClock, list(retargeted.values()), RETARGET_FIELDS)
+    if changed_tickets or events:
+        # These UPDATEs bypass Ticket.save(): tell the agents' queue polls, once for the batch.
+        queue_version_bump()
     result.clocks += len(clocks)
     return taken
 

@@ -8,7 +8,9 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from . import guest, schema  # noqa: F401 - guest: the e-mail link minter; schema: the guest auth scheme
+        # guest: the e-mail link minter; schema: the guest auth scheme; queue_version: its receivers
+        # change the queue's ETag on ticket writes.
+        from . import guest, queue_version, schema  # noqa: F401
 
         user_logged_in.connect(_revoke_guest_links, dispatch_uid="tickets.revoke_guest_links_on_login")
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -245,6 +245,19 @@ class Ticket(models.Model):
                 name="ticket_waiting_first_idx",
             ),
             models.Index(fields=["team", "first_response_at"], name="ticket_team_answered_idx"),
+            # The desk's "My open" view: one agent's open work in queue order (an index range).
+            models.Index(
+                F("assignee"),
+                QUEUE_DUE,
+                F("created_at"),
+                F("id"),
+                condition=Q(status__in=OPEN_STATUS_VALUES, assignee__isnull=False),
+                name="ticket_assignee_queue_idx",
+            ),
+            # The desk's search on identifiers (any case); partial: most tickets have none of them.
+            models.Index(Upper("txid"), condition=~Q(txid=""), name="ticket_txid_upper_idx"),
+            models.Index(Upper("address"), condition=~Q(address=""), name="ticket_address_upper_idx"),
+            models.Index(Upper("order_id"), condition=~Q(order_id=""), name="ticket_order_upper_idx"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
             # Partial indexes: a row outside the condition costs no index write when it changes.
             models.Index(
@@ -439,7 +452,7 @@ class GuestLink(models.Model):
 
 
 class Macro(models.Model):
-    """A canned reply an agent applies in one click, optionally changing status or priority."""
+    """A canned reply an agent applies in one click, optionally changing status, priority or team."""
 
     name = models.CharField(_("name"), max_length=100)
     body = models.TextField(_("body"))
@@ -454,6 +467,15 @@ class Macro(models.Model):
         blank=True,
         related_name="macros",
         help_text=_("Empty: shared by every team."),
+    )
+    set_team = models.ForeignKey(
+        Team,
+        verbose_name=_("move to team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Applying the macro moves the ticket to this team."),
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     is_active = models.BooleanField(_("active"), default=True)

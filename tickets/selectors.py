@@ -58,7 +58,7 @@ def _clocks_prefetch() -> Prefetch:
 def ticket_list(*, user: User) -> QuerySet[Ticket]:
     return (
         tickets_visible_to(user)
-        .select_related("category", "team", "assignee", "requester", "possible_duplicate_of")
+        .select_related("category", "team", "assignee", "requester__customer_profile", "possible_duplicate_of")
         .prefetch_related(_clocks_prefetch())
         .order_by("-created_at", "-id")
     )
@@ -105,9 +105,60 @@ def queue_tickets(*, user: User) -> QuerySet[Ticket]:
     return (
         tickets_visible_to(user)
         .annotate(queue_due=QUEUE_DUE)
-        .select_related("category", "team", "assignee", "requester", "possible_duplicate_of")
+        .select_related("category", "team", "assignee", "requester__customer_profile", "possible_duplicate_of")
         .prefetch_related(_clocks_prefetch())
     )
+
+
+CUSTOMER_OTHER_TICKETS = 10
+
+
+def ticket_customer_others(*, ticket: Ticket, user: User) -> list[Ticket]:
+    """The staff panel's "other tickets" of this ticket's requester: the most recent few the
+    caller may see (one query on ticket_requester_idx)."""
+    return list(
+        tickets_visible_to(user)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .only("reference", "subject", "status", "created_at")
+        .order_by("-created_at", "-id")[:CUSTOMER_OTHER_TICKETS]
+    )
+
+
+def teams_all() -> QuerySet[Team]:
+    return Team.objects.order_by("name", "id")
+
+
+def agents_assignable() -> list[dict[str, Any]]:
+    """Staff people (agents, leads, admins) with their team codes and role: two queries."""
+    from accounts.roles import ROLE_GROUPS
+
+    staff_groups = set(ROLE_GROUPS.values())
+    people = list(
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name__in=staff_groups) | Q(is_superuser=True))
+        .distinct()
+        .prefetch_related(
+            Prefetch("groups", to_attr="role_groups"),
+            Prefetch("teams", queryset=Team.objects.only("id", "code"), to_attr="team_list"),
+        )
+        .order_by("username")
+    )
+    rank = {ROLE_GROUPS[Role.ADMIN]: Role.ADMIN, ROLE_GROUPS[Role.LEAD]: Role.LEAD, ROLE_GROUPS[Role.AGENT]: Role.AGENT}
+    rows = []
+    for person in people:
+        names = {group.name for group in person.role_groups}
+        role = Role.ADMIN if person.is_superuser else next((rank[n] for n in rank if n in names), Role.AGENT)
+        rows.append(
+            {
+                "id": person.pk,
+                "username": person.username,
+                "name": person.get_full_name() or person.username,
+                "teams": sorted(team.code for team in person.team_list),
+                "role": str(role),
+            }
+        )
+    return rows
 
 
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
@@ -119,7 +170,7 @@ def categories_active() -> QuerySet[Category]:
 
 
 def macros_visible_to(user: User) -> QuerySet[Macro]:
-    macros = Macro.objects.filter(is_active=True).select_related("team")
+    macros = Macro.objects.filter(is_active=True).select_related("team", "set_team")
     if sees_every_team(user):
         return macros
     return macros.filter(Q(team__isnull=True) | Q(team_id__in=team_ids_of(user)))

@@ -452,7 +452,15 @@ def attachment_add(
 
 @transaction.atomic
 def macro_create(
-    *, actor: User, name: str, body: str, internal: bool, set_status: str, set_priority: str, team: Team | None
+    *,
+    actor: User,
+    name: str,
+    body: str,
+    internal: bool,
+    set_status: str,
+    set_priority: str,
+    team: Team | None,
+    set_team: Team | None = None,
 ) -> Macro:
     _require_staff(actor)
     if team is None and not sees_every_team(actor):
@@ -465,6 +473,7 @@ def macro_create(
         internal=internal,
         set_status=set_status,
         set_priority=set_priority,
+        set_team=set_team,
         team=team,
         created_by=actor,
     )
@@ -483,6 +492,18 @@ def render_macro(macro: Macro, ticket: Ticket) -> str:
     return body
 
 
+def macro_actions(macro: Macro) -> dict[str, str]:
+    """What applying the macro changes besides posting its text (team as its code)."""
+    actions = {}
+    if macro.set_status:
+        actions["status"] = macro.set_status
+    if macro.set_priority:
+        actions["priority"] = macro.set_priority
+    if macro.set_team_id:
+        actions["team"] = macro.set_team.code
+    return actions
+
+
 @transaction.atomic
 def macro_apply(*, ticket: Ticket, macro: Macro, actor: User, now: datetime) -> Ticket:
     """Post the macro's text and apply its changes as one act, recorded as such."""
@@ -493,6 +514,8 @@ def macro_apply(*, ticket: Ticket, macro: Macro, actor: User, now: datetime) -> 
     message_add(ticket=ticket, author=actor, body=render_macro(macro, ticket), internal=macro.internal, now=now)
     if macro.set_priority:
         ticket_change_priority(ticket=ticket, actor=actor, priority=macro.set_priority, now=now, reason="macro")
+    if macro.set_team_id:
+        ticket_change_team(ticket=ticket, actor=actor, team=macro.set_team, now=now)
     if macro.set_status:
         ticket_change_status(ticket=ticket, actor=actor, status=macro.set_status, now=now)
     return Ticket.objects.get(pk=ticket.pk)

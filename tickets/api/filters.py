@@ -2,38 +2,77 @@ import re
 from datetime import timedelta
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from accounts.models import User
+
 from ..models import Category, Priority, Team, Ticket
 from ..selectors import OPEN_STATUSES
 
+MAX_SEARCH_LENGTH = 200
+MAX_REQUESTERS = 20  # an e-mail or UID belongs to one account; a bound all the same
+MAX_ID_DIGITS = 18  # fits a bigint
+
+
+def _comma_values(value: str) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class CommaChoiceFilter(django_filters.Filter):
+    """One value or several, comma-separated (`status=new,open`); the parameter may also repeat."""
+
+    field_class = django_filters.fields.forms.CharField
+
+    def __init__(self, *args, choices, **kwargs) -> None:
+        self.allowed = {value for value, _label in choices}
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset: QuerySet, value: str) -> QuerySet:
+        data = self.parent.data if self.parent is not None else {}
+        repeated = data.getlist(self.field_name) if hasattr(data, "getlist") else [value]
+        values = _comma_values(",".join(repeated or [value]))
+        if not values:
+            return queryset
+        unknown = sorted(set(values) - self.allowed)
+        if unknown:
+            raise ValidationError({self.field_name: [_("Unknown value: %(values)s.") % {"values": ", ".join(unknown)}]})
+        # Always IN (…): a subset of the open statuses still lets the partial queue indexes serve.
+        return queryset.filter(**{f"{self.field_name}__in": values})
+
 
 class QueueFilter(django_filters.FilterSet):
-    # distinct=False: these filters join nothing, and DISTINCT would sort whole rows.
-    status = django_filters.MultipleChoiceFilter(
-        choices=Ticket.Status.choices, distinct=False, help_text="Repeat for several. Default: every open status."
+    # No DISTINCT anywhere: these filters join nothing, and DISTINCT would sort whole rows.
+    status = CommaChoiceFilter(
+        choices=Ticket.Status.choices,
+        help_text="One or several, comma-separated (`new,open`). Default: every open status.",
     )
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
-    team = django_filters.ModelChoiceFilter(
-        field_name="team", to_field_name="code", queryset=Team.objects.all(), help_text="Team code."
-    )
+    priority = CommaChoiceFilter(choices=Priority.choices, help_text="One or several, comma-separated.")
+    team = django_filters.CharFilter(method="filter_team", help_text="Team code; several comma-separated.")
     category = django_filters.ModelChoiceFilter(
         field_name="category", to_field_name="code", queryset=Category.objects.all(), help_text="Category code."
     )
-    assignee = django_filters.CharFilter(method="filter_assignee", help_text="`me`, `none`, or a user id.")
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", help_text="`me`, `none` (unassigned), `anyone` (assigned), or a user id."
+    )
     breached = django_filters.BooleanFilter(field_name="sla_breached", help_text="Tickets with a breached SLA.")
     due_within = django_filters.CharFilter(
         method="filter_due_within",
         help_text="Running SLA clock due within this time: minutes (`30`) or with a unit (`45m`, `2h`, `1d`). "
         "Overdue tickets are included.",
     )
+    q = django_filters.CharFilter(
+        method="filter_text",
+        help_text="Exact reference, transaction hash, address or order id (any case), the customer's e-mail "
+        "(any case) or exchange UID; when none matches, the subject contains the text.",
+    )
 
     class Meta:
         model = Ticket
-        fields = ["status", "priority", "team", "category", "assignee", "breached", "due_within"]
+        fields = ["status", "priority", "team", "category", "assignee", "breached", "due_within", "q"]
 
     def filter_due_within(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         match = re.fullmatch(r"\s*(\d{1,6})\s*([mhd]?)\s*", value or "")
@@ -44,7 +83,7 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.filter(sla_due_at__lte=timezone.now() + window)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        if not self.form.cleaned_data.get("status"):
+        if not _comma_values(self.form.cleaned_data.get("status") or ""):
             queryset = queryset.filter(status__in=OPEN_STATUSES)
         return super().filter_queryset(queryset)
 
@@ -53,6 +92,56 @@ class QueueFilter(django_filters.FilterSet):
             return queryset.filter(assignee_id=self.request.user.pk)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
+        if value == "anyone":
+            return queryset.filter(assignee__isnull=False)
+        if value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS:
             return queryset.filter(assignee_id=int(value))
-        raise ValidationError({"assignee": [_("Use `me`, `none` or a user id.")]})
+        raise ValidationError({"assignee": [_("Use `me`, `none`, `anyone` or a user id.")]})
+
+    def filter_team(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        codes = _comma_values(value)
+        if not codes:
+            return queryset
+        teams = dict(Team.objects.filter(code__in=codes).values_list("code", "pk"))
+        unknown = sorted(set(codes) - set(teams))
+        if unknown:
+            raise ValidationError({"team": [_("Unknown team: %(codes)s.") % {"codes": ", ".join(unknown)}]})
+        return queryset.filter(team_id__in=list(teams.values()))
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        text = (value or "").strip()
+        if not text:
+            return queryset
+        if len(text) > MAX_SEARCH_LENGTH:
+            raise ValidationError({"q": [_("Search for at most %(count)d characters.") % {"count": MAX_SEARCH_LENGTH}]})
+        exact = queryset.alias(
+            txid_upper=Upper("txid"), address_upper=Upper("address"), order_upper=Upper("order_id")
+        ).filter(identifier_match(text))
+        # Identifiers first (each an index lookup); only when none matches, the subject.
+        if exact.exists():
+            return exact
+        return queryset.filter(subject__icontains=text)
+
+
+def identifier_match(text: str) -> Q:
+    """Tickets whose reference, transaction hash, address or order id is this text (any case), or
+    whose requester has this e-mail address (any case) or exchange UID. Each branch is one index
+    (the unique reference, the partial UPPER() indexes of tickets/0012, the requester index), so
+    PostgreSQL combines them with a BitmapOr; the requesters are looked up first (one query on the
+    UPPER(email) index of accounts/0002 and the exchange_uid index)."""
+    upper = text.upper()
+    requesters = list(
+        User.objects.annotate(email_upper=Upper("email"))
+        .filter(Q(email_upper=upper, email__gt="") | Q(customer_profile__exchange_uid=text))
+        .values_list("pk", flat=True)[:MAX_REQUESTERS]
+    )
+    # `<> ''` as in the partial indexes' conditions, so the planner may use them.
+    match = (
+        Q(reference=upper)
+        | (Q(txid_upper=upper) & ~Q(txid=""))
+        | (Q(address_upper=upper) & ~Q(address=""))
+        | (Q(order_upper=upper) & ~Q(order_id=""))
+    )
+    if requesters:
+        match |= Q(requester_id__in=requesters)
+    return match

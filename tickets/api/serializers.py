@@ -1,3 +1,4 @@
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -6,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import CustomerProfile, User
 from accounts.roles import is_staff_member
 from sla.models import Metric, SlaClock
 from sla.selectors import customer_promises, staff_clocks
@@ -15,7 +16,7 @@ from support_desk.text import validate_visible_text
 
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..networks import NETWORKS, InvalidIdentifier, memo_missing_message, validate_amount, validate_identifier
-from ..selectors import ticket_queue_info
+from ..selectors import ticket_customer_others, ticket_queue_info
 from ..timeline import public_timeline
 from .fields import LocalizedAmountField
 
@@ -129,19 +130,79 @@ class TimelineEntrySerializer(serializers.Serializer):
     data = serializers.DictField()
 
 
+class StaffPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=["customer", "agent"])
+    email = serializers.EmailField()
+
+
+# A running clock is in "warning" from this share of its target (the default ladder's first step).
+SLA_WARNING_SHARE = 0.75
+SLA_STATES = ["on_track", "warning", "breached", "paused", "none"]
+
+
+def sla_state(ticket: Ticket, now: datetime) -> tuple[str, datetime | None]:
+    """The desk's colour for a ticket, from its (prefetched) clocks, and the moment the nearest
+    running clock turns to "warning" (so a page can recolour a countdown without asking again).
+    Breached: a clock was breached, or the nearest running one is past due. Warning: the nearest
+    running clock is at or past 75 % of its target (in wall time to its due time)."""
+    clocks = list(ticket.sla_clocks.all())
+    running = [clock for clock in clocks if clock.state == SlaClock.State.RUNNING and clock.due_at is not None]
+    nearest = min(running, key=lambda clock: clock.due_at) if running else None
+    warning_at = None
+    if nearest is not None:
+        warning_at = nearest.due_at - timedelta(seconds=nearest.target_seconds * (1 - SLA_WARNING_SHARE))
+    if ticket.sla_breached or any(clock.breached_at is not None for clock in clocks):
+        return "breached", warning_at
+    if nearest is None:
+        if any(clock.state == SlaClock.State.PAUSED for clock in clocks):
+            return "paused", None
+        return "none", None
+    if nearest.due_at <= now:
+        return "breached", warning_at
+    if warning_at <= now:
+        return "warning", warning_at
+    return "on_track", warning_at
+
+
 class TicketSerializer(serializers.ModelSerializer):
-    """The list shape. Staff get routing fields; customers get what they need to follow up."""
+    """The list shape. Staff get routing fields (the desk's queue rows); customers get what they
+    need to follow up."""
 
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_name = serializers.CharField(source="category.localized_name", read_only=True)
     team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    team_name = serializers.CharField(source="team.name", read_only=True)
     assignee = serializers.SerializerMethodField()
     requester = serializers.SerializerMethodField()
+    customer_tier = serializers.SerializerMethodField()
     possible_duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     waiting_on = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
     sla_clocks = serializers.SerializerMethodField()
+    sla_state = serializers.SerializerMethodField()
+    sla_warning_at = serializers.SerializerMethodField()
+    amount = serializers.DecimalField(
+        max_digits=36, decimal_places=18, coerce_to_string=True, read_only=True, allow_null=True
+    )
 
-    STAFF_ONLY = ("team", "requester", "sla_clocks", "sla_due_at", "sla_breached", "breached_metrics")
+    # The case's structured fields: staff see them in every row; customers in their ticket's detail.
+    STRUCTURED = ("asset", "network", "amount", "txid", "address", "order_id")
+    STAFF_ONLY = (
+        "category_name",
+        "team",
+        "team_name",
+        "requester",
+        "customer_tier",
+        "sla_clocks",
+        "sla_due_at",
+        "sla_breached",
+        "breached_metrics",
+        "sla_state",
+        "sla_warning_at",
+        *STRUCTURED,
+    )
 
     class Meta:
         model = Ticket
@@ -151,9 +212,12 @@ class TicketSerializer(serializers.ModelSerializer):
             "status",
             "priority",
             "category",
+            "category_name",
             "team",
+            "team_name",
             "assignee",
             "requester",
+            "customer_tier",
             "channel",
             "language",
             "is_complaint",
@@ -164,11 +228,19 @@ class TicketSerializer(serializers.ModelSerializer):
             "sla_breached",
             "breached_metrics",
             "sla_clocks",
+            "sla_state",
+            "sla_warning_at",
             "created_at",
             "updated_at",
             "first_response_at",
             "solved_at",
             "closed_at",
+            "asset",
+            "network",
+            "amount",
+            "txid",
+            "address",
+            "order_id",
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=["agent", "customer"], allow_null=True))
@@ -191,9 +263,35 @@ class TicketSerializer(serializers.ModelSerializer):
     def get_assignee(self, ticket: Ticket) -> dict | None:
         return person(ticket.assignee, role="agent")
 
-    @extend_schema_field(PersonSerializer)
+    @extend_schema_field(StaffPersonSerializer)
     def get_requester(self, ticket: Ticket) -> dict | None:
-        return person(ticket.requester, role="customer")
+        # Staff only (STAFF_ONLY): the e-mail address is the customer's contact.
+        data = person(ticket.requester, role="customer")
+        if data is not None:
+            data["email"] = ticket.requester.email
+        return data
+
+    @extend_schema_field(serializers.ChoiceField(choices=CustomerProfile.Tier.choices, allow_null=True))
+    def get_customer_tier(self, ticket: Ticket) -> str | None:
+        profile = getattr(ticket.requester, "customer_profile", None)
+        return profile.tier if profile is not None else None
+
+    def _sla_state(self, ticket: Ticket) -> tuple[str, datetime | None]:
+        # Both fields from one pass over the clocks, at one `now` for the whole page.
+        cache = self.context.setdefault("_sla_state", {})
+        if ticket.pk not in cache:
+            now = self.context.setdefault("_now", timezone.now())
+            cache[ticket.pk] = sla_state(ticket, now)
+        return cache[ticket.pk]
+
+    @extend_schema_field(serializers.ChoiceField(choices=SLA_STATES))
+    def get_sla_state(self, ticket: Ticket) -> str:
+        return self._sla_state(ticket)[0]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_sla_warning_at(self, ticket: Ticket) -> str | None:
+        warning_at = self._sla_state(ticket)[1]
+        return serializers.DateTimeField().to_representation(warning_at) if warning_at else None
 
     def to_representation(self, ticket: Ticket) -> dict:
         data = super().to_representation(ticket)
@@ -201,7 +299,26 @@ class TicketSerializer(serializers.ModelSerializer):
         if request is None or not is_staff_member(request.user):
             for name in self.STAFF_ONLY:
                 data.pop(name, None)
+        if data.get("amount") is not None:
+            data["amount"] = f"{Decimal(data['amount']).normalize():f}"
         return data
+
+
+class OtherTicketSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.ChoiceField(choices=Ticket.Status.choices)
+    created_at = serializers.DateTimeField()
+
+
+class CustomerPanelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    tier = serializers.ChoiceField(choices=CustomerProfile.Tier.choices, allow_null=True)
+    language = serializers.CharField()
+    exchange_uid = serializers.CharField()
+    other_tickets = OtherTicketSerializer(many=True, help_text="The 10 most recent other tickets you may see.")
 
 
 class TicketDetailSerializer(TicketSerializer):
@@ -210,26 +327,43 @@ class TicketDetailSerializer(TicketSerializer):
     timeline = serializers.SerializerMethodField()
     queue = serializers.SerializerMethodField()
     satisfaction = serializers.SerializerMethodField()
-    amount = serializers.DecimalField(
-        max_digits=36, decimal_places=18, coerce_to_string=True, read_only=True, allow_null=True
+    customer = serializers.SerializerMethodField()
+
+    # The customer sees the structured fields of their own ticket; the panel is for staff.
+    STAFF_ONLY = (
+        *(name for name in TicketSerializer.STAFF_ONLY if name not in TicketSerializer.STRUCTURED),
+        "customer",
     )
 
     class Meta(TicketSerializer.Meta):
         fields = [
             *TicketSerializer.Meta.fields,
-            "asset",
-            "network",
-            "amount",
-            "txid",
-            "address",
             "memo",
-            "order_id",
             "queue",
             "satisfaction",
+            "customer",
             "messages",
             "attachments",
             "timeline",
         ]
+
+    @extend_schema_field(CustomerPanelSerializer(allow_null=True))
+    def get_customer(self, ticket: Ticket) -> dict | None:
+        request = self.context.get("request")
+        if request is None or not is_staff_member(request.user):
+            return None  # removed with STAFF_ONLY; nothing is read for a customer
+        requester = ticket.requester
+        profile = getattr(requester, "customer_profile", None)
+        others = ticket_customer_others(ticket=ticket, user=request.user)
+        return {
+            "id": requester.pk,
+            "name": _display_name(requester),
+            "email": requester.email,
+            "tier": profile.tier if profile is not None else None,
+            "language": profile.language if profile is not None else ticket.language,
+            "exchange_uid": profile.exchange_uid if profile is not None else "",
+            "other_tickets": OtherTicketSerializer(others, many=True).data,
+        }
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, ticket: Ticket) -> list[dict]:
@@ -243,12 +377,6 @@ class TicketDetailSerializer(TicketSerializer):
     @extend_schema_field(QueueInfoSerializer)
     def get_queue(self, ticket: Ticket) -> dict:
         return QueueInfoSerializer(ticket_queue_info(ticket=ticket, now=timezone.now())).data
-
-    def to_representation(self, ticket: Ticket) -> dict:
-        data = super().to_representation(ticket)
-        if data.get("amount") is not None:
-            data["amount"] = f"{Decimal(data['amount']).normalize():f}"
-        return data
 
 
 class TicketCreateSerializer(StrictSerializer):
@@ -353,10 +481,15 @@ class EventSerializer(serializers.ModelSerializer):
 
 class MacroSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    set_team = serializers.SerializerMethodField()
 
     class Meta:
         model = Macro
-        fields = ["id", "name", "body", "internal", "set_status", "set_priority", "team"]
+        fields = ["id", "name", "body", "internal", "set_status", "set_priority", "set_team", "team"]
+
+    def get_set_team(self, macro: Macro) -> str:
+        """The code of the team the macro moves the ticket to, or "" (as set_status and set_priority)."""
+        return macro.set_team.code if macro.set_team_id else ""
 
 
 class MacroCreateSerializer(StrictSerializer):
@@ -368,6 +501,67 @@ class MacroCreateSerializer(StrictSerializer):
     team = serializers.SlugRelatedField(
         slug_field="code", queryset=Team.objects.all(), required=False, allow_null=True, default=None
     )
+    set_team = serializers.SlugRelatedField(
+        slug_field="code", queryset=Team.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class MacroPreviewSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    actions = serializers.DictField(child=serializers.CharField(), help_text="status, priority, team (code)")
+
+
+BULK_ACTIONS = ["assign", "claim", "status", "priority", "team", "apply_macro"]
+BULK_MAX_REFERENCES = 100
+
+
+class BulkRequestSerializer(StrictSerializer):
+    references = serializers.ListField(
+        child=serializers.CharField(max_length=20), min_length=1, max_length=BULK_MAX_REFERENCES
+    )
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+    )
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    team = serializers.SlugRelatedField(slug_field="code", queryset=Team.objects.all(), required=False)
+    macro = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+    # Which parameter each action needs.
+    NEEDS = {"assign": "assignee", "status": "status", "priority": "priority", "team": "team", "apply_macro": "macro"}
+
+    def validate_references(self, references: list[str]) -> list[str]:
+        if len(set(references)) != len(references):
+            raise serializers.ValidationError(_("Send each reference once."))
+        return references
+
+    def validate(self, attrs: dict) -> dict:
+        needed = self.NEEDS.get(attrs["action"])
+        if needed and needed not in attrs:
+            raise serializers.ValidationError({needed: [_("This action needs this field.")]})
+        return attrs
+
+
+class BulkResultSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    ok = serializers.BooleanField()
+    error = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+
+
+class TeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AgentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    teams = serializers.ListField(child=serializers.CharField())
+    role = serializers.ChoiceField(choices=["agent", "lead", "admin"])
 
 
 class TokenRequestSerializer(StrictSerializer):

@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import desk_views, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -15,6 +15,16 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("queue/", views.QueueView.as_view(), name="queue"),
+    path("teams/", desk_views.TeamListView.as_view(), name="teams"),
+    path("agents/", desk_views.AgentListView.as_view(), name="agents"),
+    # Before the router: its ticket detail route would otherwise take "bulk" for a reference.
+    path("tickets/bulk/", desk_views.TicketBulkView.as_view(), name="ticket-bulk"),
+    # At most 18 digits: any id fits a bigint, so a longer one is a 404, not a database error.
+    re_path(
+        r"^tickets/(?P<reference>[A-Za-z0-9-]+)/macros/(?P<macro_id>[0-9]{1,18})/preview/$",
+        desk_views.MacroPreviewView.as_view(),
+        name="ticket-macro-preview",
+    ),
     path("networks/", views.NetworkListView.as_view(), name="networks"),
     path("networks/validate/", views.ValidateIdentifierView.as_view(), name="networks-validate"),
     path("incidents/", views.IncidentListView.as_view(), name="incidents"),

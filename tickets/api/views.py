@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.signals import user_logged_in
+from django.core.cache import cache
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -30,7 +31,7 @@ from support_desk.throttling import (
     UploadThrottle,
 )
 
-from .. import guest, selectors, services
+from .. import guest, queue_version, selectors, services
 from ..export import public_record
 from ..guest import GuestAccess
 from ..models import Incident, Macro, Ticket
@@ -416,13 +417,54 @@ class QueuePagination(KeysetPagination):
 )
 class QueueView(generics.ListAPIView):
     """Open tickets the agent may work: nearest SLA due time first (tickets with no running clock
-    last), then age. Cursor-paginated (`next`)."""
+    last), then age. Cursor-paginated (`next`), `page_size` up to 100.
+
+    Conditional: every answer has an `ETag`; a request whose `If-None-Match` matches gets `304 Not
+    Modified` with no body and no ticket query (the queue version kept in the cache changes on
+    every ticket write; an ETag also expires after a minute, for the time-dependent filters)."""
 
     serializer_class = TicketSerializer
     permission_classes = [IsStaffMember]
     filter_backends = [DjangoFilterBackend]
     filterset_class = QueueFilter
     pagination_class = QueuePagination
+
+    def check_permissions(self, request):
+        # A conditional poll reads the queue version and the caller's role in one cache round trip
+        # (accounts.roles keeps the role on the user object), so an unchanged poll costs only the
+        # authentication's queries. A full answer works the role out and refreshes the cached one.
+        user = request.user
+        conditional = user.is_authenticated and "If-None-Match" in request.headers
+        keys = [queue_version.VERSION_KEY, *([queue_version.role_key(user.pk)] if conditional else [])]
+        cached = cache.get_many(keys)
+        if user.is_authenticated:
+            queue_version.role_cached(user, cached.get(queue_version.role_key(user.pk)) if conditional else None)
+        self._queue_version = queue_version.queue_version_from(cached.get(queue_version.VERSION_KEY))
+        super().check_permissions(request)
+
+    def _etag(self, request) -> str:
+        # The version is read before the tickets: a write committed in between only costs a refetch.
+        return queue_version.queue_etag(
+            version=self._queue_version,
+            user_id=request.user.pk,
+            query=request.META.get("QUERY_STRING", ""),
+            language=get_language() or "",
+            now=timezone.now(),
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, description="A previous ETag.")],
+        responses={200: TicketSerializer(many=True), 304: None, 400: E400, 401: E401, 403: E403},
+    )
+    def get(self, request, *args, **kwargs):
+        etag = self._etag(request)
+        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        response = self.list(request, *args, **kwargs)
+        response["ETag"] = etag
+        # The browser must ask again each time (with If-None-Match), never reuse a page unasked.
+        response["Cache-Control"] = "private, no-cache"
+        return response
 
     def get_queryset(self):
         return selectors.queue_tickets(user=self.request.user)
