@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Playwright cannot download its own browsers here: it drives a system Chromium (or Chrome).
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 HERE = Path(__file__).resolve().parent
 
 # Playwright's sync API keeps an event loop running in the test thread; the ORM calls the tests
@@ -33,7 +34,10 @@ def pytest_collection_modifyitems(config, items):
     tests/; started as `pytest tests/browser` it aborts the run instead.)"""
     if CHROMIUM.exists():
         return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: apt-get install -y chromium (see SERVICES.md)")
+    skip = pytest.mark.skip(
+        reason=f"the browser tests need Chromium at {CHROMIUM}: install it with `sudo apt-get install -y chromium` "
+        "(Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary"
+    )
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(skip)

@@ -46,6 +46,7 @@ const el = {
   suggestions: document.getElementById("suggestions"),
   suggestionsStatus: document.getElementById("suggestions-status"),
   memoLabel: document.getElementById("f-memo-label"),
+  memoHint: document.getElementById("f-memo-hint"),
 };
 
 const state = {
@@ -54,6 +55,9 @@ const state = {
   networksFailed: false,
   category: null,
   remoteValid: {},
+  // The checker's own words for each field: kept for the submit summary, which clears the field
+  // messages first (it used to fall back to a vaguer sentence).
+  remoteMessage: {},
   sequence: {},
   duplicate: null,
   duplicateWarnedFor: null,
@@ -167,7 +171,9 @@ function setRequired(name, required) {
   else input.removeAttribute("aria-required");
 }
 
-/** Show exactly the fields the chosen topic asks for (memo only on networks that use one). */
+/** Show exactly the fields the chosen topic asks for. The memo/tag shows only on networks that use
+ * one, and is required where the network needs it (XRP's destination tag): a deposit without it is
+ * usually lost. */
 function applyCategory() {
   const category = state.category;
   if (!category) return;
@@ -177,13 +183,17 @@ function applyCategory() {
   let anyShown = false;
   for (const name of STRUCTURED) {
     let show = wanted.has(name);
+    let needed = required.has(name);
     if (name === "memo") {
       const memo = network && network.memo;
       show = show && Boolean(memo && memo.required);
+      needed = show;
       el.memoLabel.textContent = memo && memo.name ? memo.name : gettext("Memo / tag");
+      el.memoHint.textContent = (memo && memo.hint) || "";
+      el.memoHint.hidden = !(show && memo && memo.hint);
     }
     row(name).hidden = !show;
-    setRequired(name, show && required.has(name));
+    setRequired(name, show && needed);
     anyShown = anyShown || show;
   }
   el.structured.hidden = !anyShown;
@@ -270,6 +280,7 @@ async function checkRemote(name) {
   const text = value(name);
   const sequence = (state.sequence[name] = (state.sequence[name] || 0) + 1);
   state.remoteValid[name] = null;
+  state.remoteMessage[name] = "";
   if (!text || !isShown(name)) {
     setMessage(name, "");
     return;
@@ -285,7 +296,8 @@ async function checkRemote(name) {
     if (sequence !== state.sequence[name]) return;
     state.remoteValid[name] = Boolean(result.valid);
     const fallback = result.valid ? gettext("Looks right.") : gettext("This doesn't look right for this network.");
-    setMessage(name, result.message || fallback, result.valid ? "ok" : "error");
+    state.remoteMessage[name] = result.message || fallback;
+    setMessage(name, state.remoteMessage[name], result.valid ? "ok" : "error");
   } catch {
     if (sequence !== state.sequence[name]) return;
     // The checker is unavailable: say nothing now, the server checks again when filing.
@@ -295,14 +307,26 @@ async function checkRemote(name) {
 
 const remoteCheckers = Object.fromEntries(REMOTE_CHECKED.map((name) => [name, debounce(() => checkRemote(name), 300)]));
 
-const AMOUNT_PATTERN = /^\d+(\.\d+)?$/;
+// As the server reads amounts (tickets.networks.parse_amount): English and Simplified Chinese both
+// write "1,000.50" or "1000.50". A decimal comma ("1.000,50") or odd grouping ("1,00,0") could be
+// read two ways, so it is refused, not guessed. Full-width digits (Chinese IMEs) count as digits.
+const PLAIN_AMOUNT = /^\d*(\.\d+)?$/;
+const GROUPED_AMOUNT = /^\d{1,3}(,\d{3})+(\.\d+)?$/;
+
+function normaliseAmount(text) {
+  return text.normalize("NFKC").trim();
+}
 
 function amountError(text) {
   if (!text) return null;
-  const normalised = text.replace(/\s/g, "");
-  if (!AMOUNT_PATTERN.test(normalised)) return gettext("Enter a number, for example 0.25.");
-  if (Number(normalised) <= 0) return gettext("The amount must be greater than zero.");
-  const decimals = (normalised.split(".")[1] || "").length;
+  const typed = normaliseAmount(text);
+  const plain = typed !== "." && PLAIN_AMOUNT.test(typed);
+  if (!plain && !GROUPED_AMOUNT.test(typed)) {
+    return gettext("Enter the amount as digits with a dot before the decimals, e.g. 1,000.50 or 1000.50.");
+  }
+  const number = typed.replace(/,/g, "");
+  if (Number(number) <= 0) return gettext("The amount must be greater than zero.");
+  const decimals = (number.split(".")[1] || "").length;
   if (decimals > 18) return gettext("Use at most 18 decimal places.");
   return null;
 }
@@ -484,7 +508,7 @@ function clientErrors() {
   const required = new Set(state.category.required_fields || []);
   for (const name of STRUCTURED) {
     if (!isShown(name)) continue;
-    if (required.has(name) && !value(name)) {
+    if ((required.has(name) || field(name).required) && !value(name)) {
       errors[name] = [gettext("Please fill in this field.")];
       if (name === "network") errors[name] = [gettext("Choose the network you used.")];
       if (name === "asset") errors[name] = [gettext("Choose the asset.")];
@@ -493,7 +517,7 @@ function clientErrors() {
   if (isShown("amount") && value("amount") && amountError(value("amount"))) errors.amount = [amountError(value("amount"))];
   for (const name of REMOTE_CHECKED) {
     if (isShown(name) && value(name) && state.remoteValid[name] === false) {
-      errors[name] = [message(name).textContent || gettext("This doesn't look right for this network.")];
+      errors[name] = [state.remoteMessage[name] || gettext("This doesn't look right for this network.")];
     }
   }
   if (!value("subject")) errors.subject = [gettext("Add a short subject.")];
@@ -572,7 +596,7 @@ function payload() {
   if (mode === "guest") data.email = value("email");
   for (const name of STRUCTURED) {
     if (!isShown(name) || !value(name)) continue;
-    data[name] = name === "amount" ? value(name).replace(/\s/g, "") : value(name);
+    data[name] = name === "amount" ? normaliseAmount(value(name)) : value(name);
   }
   return data;
 }
