@@ -62,6 +62,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7, help="timed reports (median reported)")
     parser.add_argument("--fill-chunk", type=int, default=50_000, help="tickets per COPY transaction")
     parser.add_argument("--customers", type=int, default=3_000, help="bulk-created customer accounts")
+    parser.add_argument(
+        "--lead-indexes",
+        action="store_true",
+        help="also time the report with the proposed tickets indexes (created for the run, dropped after)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument(
         "--allow-any-database",
@@ -95,6 +100,7 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
     customers = ensure_customers(args.customers)
     categories = list(Category.objects.filter(is_active=True).order_by("pk"))
     members: dict[int, list[int]] = {team.pk: [] for team in Team.objects.all()}
+    team_codes = dict(Team.objects.values_list("pk", "code"))
     for team_id, user_id in Team.members.through.objects.values_list("team_id", "user_id"):
         members[team_id].append(user_id)
     rng = random.Random(SEED + existing)
@@ -192,8 +198,9 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                 ]
                 if is_closed:
                     rows.append(("status_changed", {"from": "solved", "to": "closed", "reason": "auto"}, closed))
+                where = {"team": team_codes[team_id], "category": category.code}  # as sweep._where writes
                 rows += [
-                    ("sla_breached", {"metric": metric, "cycle": 1, "percent": 100, "due_at": _ts(due)}, due)
+                    ("sla_breached", {"metric": metric, "cycle": 1, "percent": 100, "due_at": _ts(due), **where}, due)
                     for metric, due in breaches
                 ]
                 for kind, data, at in rows:
@@ -217,17 +224,35 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
     return {"existing": existing, "created": needed, "events": events_written, "seconds": round(seconds, 1)}
 
 
-def period() -> tuple[datetime, datetime]:
+# Indexes the report would use on tables the tickets app owns (not in its migrations: proposed to
+# the lead). --lead-indexes creates them for one more round of timings and drops them afterwards.
+LEAD_INDEXES = {
+    "bench_ticket_answered_idx": "tickets_ticket (first_response_at, created_at) WHERE first_response_at IS NOT NULL",
+    "bench_ticket_solved_idx": "tickets_ticket (solved_at, created_at) WHERE solved_at IS NOT NULL",
+    "bench_event_breach_idx": "tickets_ticketevent (at) WHERE kind = 'sla_breached'",
+}
+
+
+def lead_indexes(create: bool) -> None:
+    for name, definition in LEAD_INDEXES.items():
+        sql_exec(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}" if create else f"DROP INDEX IF EXISTS {name}")
+    if create:
+        for table in ("tickets_ticket", "tickets_ticketevent"):
+            sql_exec(f"VACUUM (ANALYZE) {table}")
+
+
+def period(days: int | None = None) -> tuple[datetime, datetime]:
+    """The whole filled history, or the last `days` days."""
     from django.utils import timezone
 
     now = timezone.now()
-    return now - SETTLED - SPREAD - timedelta(days=1), now
+    return (now - timedelta(days=days) if days else now - SETTLED - SPREAD - timedelta(days=1)), now
 
 
-def time_reports(runs: int) -> dict[str, Any]:
+def time_reports(runs: int, days: int | None = None) -> dict[str, Any]:
     from sla.reports import sla_report
 
-    since, until = period()
+    since, until = period(days)
     walls, report = [], None
     for _ in range(runs):
         started = time.perf_counter()
@@ -257,7 +282,7 @@ def time_api(runs: int) -> list[float]:
 
 def explain_statements() -> list[dict[str, Any]]:
     """EXPLAIN (ANALYZE, BUFFERS) of every statement one report runs."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from sla.reports import sla_report
@@ -266,11 +291,25 @@ def explain_statements() -> list[dict[str, Any]]:
     with CaptureQueriesContext(connection) as captured:
         sla_report(since=since, until=until)
     plans = []
-    for query in captured.captured_queries:
-        rows = sql_exec("EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + query["sql"])
-        lines = [row[0] for row in rows]
-        plans.append({"sql": query["sql"], "plan": lines})
+    settings = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SET LOCAL")]
+    with transaction.atomic():
+        for statement in settings:  # the report's own work_mem and jit
+            sql_exec(statement)
+        for query in captured.captured_queries:
+            if query["sql"].lstrip().upper().startswith("SELECT"):
+                rows = sql_exec("EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + query["sql"])
+                plans.append({"sql": query["sql"], "plan": [row[0] for row in rows]})
     return plans
+
+
+def run_round(args: argparse.Namespace) -> dict[str, Any]:
+    """Timed reports over the whole history and over the last 30 days, the API, the plans."""
+    return {
+        "whole history": time_reports(args.runs),
+        "last 30 days": time_reports(args.runs, days=30),
+        "api": time_api(max(3, args.runs // 2)),
+        "plans": explain_statements(),
+    }
 
 
 def summarize_plan(lines: list[str]) -> str:
@@ -314,36 +353,54 @@ def main(argv: list[str] | None = None) -> int:
         f"\nDatabase: {environment['tickets']:,} tickets ({environment['answered']:,} answered), "
         f"{environment['clocks']:,} clocks, {environment['events']:,} events"
     )
-    timed = time_reports(args.runs)
-    api = time_api(max(3, args.runs // 2))
-    plans = explain_statements()
-    report = timed["report"]
+    lead_indexes(create=False)  # as the migrations leave the database
+    rounds = {"as migrated": run_round(args)}
+    if args.lead_indexes:
+        lead_indexes(create=True)
+        try:
+            rounds["with the proposed tickets indexes"] = run_round(args)
+        finally:
+            lead_indexes(create=False)
     log("\n" + "=" * 100)
     log(
         f"SUMMARY  {environment['date']}  |  {environment['machine']}  |  PostgreSQL {environment['postgresql']}  |  "
-        f"git {environment['git']}"
+        f"git {environment['git']}  |  load average {[round(v, 2) for v in os.getloadavg()]}"
+    )
+    log(
+        f"{environment['tickets']:,} tickets ({environment['answered']:,} answered), {environment['clocks']:,} clocks, "
+        f"{environment['events']:,} events"
     )
     log("=" * 100)
-    log(
-        f"sla_report over {report['first_response_minutes']['count']:,} answered tickets "
-        f"({report['tickets_created']:,} created in the period): "
-        f"{', '.join(f'{w * 1000:.0f}' for w in timed['walls'])} ms "
-        f"(median {timed['median'] * 1000:.0f} ms; goal <= 1000 ms)"
-    )
-    api_ms = ", ".join(f"{w * 1000:.0f}" for w in api)
-    log(f"GET reports/sla/ as the lead: {api_ms} ms (median {statistics.median(api) * 1000:.0f} ms)")
+    for name, timed in rounds.items():
+        for label, result in timed.items():
+            if label in ("api", "plans"):
+                continue
+            report = result["report"]
+            log(
+                f"[{name}] sla_report, {label}: {report['first_response_minutes']['count']:,} answered, "
+                f"{report['tickets_created']:,} created: {', '.join(f'{w * 1000:.0f}' for w in result['walls'])} ms "
+                f"(median {result['median'] * 1000:.0f} ms; goal <= 1000 ms)"
+            )
+        api_ms = ", ".join(f"{w * 1000:.0f}" for w in timed["api"])
+        api_median = statistics.median(timed["api"]) * 1000
+        log(f"[{name}] GET reports/sla/ as the lead, whole history: {api_ms} ms (median {api_median:.0f} ms)")
+        for plan in timed["plans"]:
+            log(f"[{name}]   {summarize_plan(plan['plan'])}")
+    report = rounds["as migrated"]["whole history"]["report"]
     log(f"compliance: {json.dumps(report['compliance'])}")
     log(f"first response minutes: {report['first_response_minutes']}")
     log(f"resolution minutes: {report['resolution_minutes']}")
     log(f"breaches by team: {report['breaches_by_team']}")
-    for plan in plans:
-        log(f"\n{plan['sql'][:160]}...\n  {summarize_plan(plan['plan'])}")
-        for line in plan["plan"]:
-            log(f"    {line}")
+    for name, timed in rounds.items():
+        log(f"\nEXPLAIN (ANALYZE, BUFFERS), {name}:")
+        for plan in timed["plans"]:
+            log(f"\n{plan['sql'][:200]}...")
+            for line in plan["plan"]:
+                log(f"    {line}")
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"environment": environment, "walls": timed["walls"], "api": api, "report": report, "plans": plans},
+                {"environment": environment, "rounds": rounds},
                 indent=2,
                 default=str,
             )

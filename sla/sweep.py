@@ -636,6 +636,9 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
 
     for clock in clocks:
         ticket = tickets[clock.ticket_id]
+        # Where the ticket stood when the clock ran out (before any step moves it): the report
+        # counts breaches by these, with no join to the tickets.
+        where = _where(ticket)
         if clock.pk in breached:
             clock.breached_at = now
             result.breaches += 1
@@ -653,6 +656,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                         cycle=clock.cycle,
                         percent=100,
                         due_at=_iso(clock.due_at),
+                        **where,
                     )
                 )
         for step in fired_by_clock[clock.pk]:
@@ -710,6 +714,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                     step_id=step.pk,
                     due_at=_iso(clock.due_at),
                     actions=actions,
+                    **where,
                 )
             )
 
@@ -844,6 +849,11 @@ def _refresh_due(raised: set[int], tickets: dict[int, TicketRow], clocks: list[C
         tickets[ticket_id].sla_due_at = due.get(ticket_id)
 
 
+def _where(ticket) -> dict[str, str]:
+    """The team and category codes an SLA event records (sla.reports groups breaches by them)."""
+    return {"team": ticket.team.code, "category": ticket.category.code}
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -905,6 +915,7 @@ def sla_clock_catch_up(
                     percent=100,
                     due_at=_iso(due_at),
                     recorded="on_" + clock.state,
+                    **_where(ticket),
                 )
             )
     members: dict[int, list[User]] = defaultdict(list)
@@ -931,6 +942,7 @@ def sla_clock_catch_up(
                 due_at=_iso(due_at),
                 actions=actions,
                 recorded="on_" + clock.state,
+                **_where(ticket),
             )
         )
     _write_effects(events=events, notes=notes, alerts=alerts, outbox=outbox, now=now, result=result)
