@@ -267,7 +267,7 @@ REST_FRAMEWORK = {
         "support_desk.parsers.JSONParser",
         "support_desk.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "support_desk.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "support_desk.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "support_desk.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,

@@ -392,7 +392,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         parameters=[OpenApiParameter("format", str, enum=["json", "html"], description="`html`: a printable page")],
         responses={200: OpenApiResponse(description="The ticket's full public record."), 401: E401, 404: E404},
     )
-    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, TemplateHTMLRenderer])
+    # No OPTIONS answer (405): with ?format=html it had no template to render, a 500.
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, TemplateHTMLRenderer], metadata_class=None)
     def export(self, request, reference=None, format=None):
         ticket = self.get_object()
         record = public_record(ticket, exported_at=timezone.now())
