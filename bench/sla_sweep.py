@@ -407,6 +407,16 @@ def repark(clock_ids: list[int] | None, now: datetime) -> int:
             ]
         if not clock_ids:
             return 0
+        # Every clock of the touched tickets: make_due set their other clock too, and an
+        # escalation's priority raise retargets it (sla.sweep._retarget_raised).
+        clock_ids = [
+            row[0]
+            for row in sql_exec(
+                "SELECT id FROM sla_slaclock WHERE ticket_id IN "
+                "(SELECT ticket_id FROM sla_slaclock WHERE id = ANY(%s))",
+                [clock_ids],
+            )
+        ]
         sql_exec("DELETE FROM sla_escalationfiring WHERE clock_id = ANY(%s)", [clock_ids])
         sql_exec(
             "UPDATE sla_slaclock c SET state = 'running', cycle = 1, started_at = t.created_at, "
@@ -426,7 +436,32 @@ def repark(clock_ids: list[int] | None, now: datetime) -> int:
             "AND c.ticket_id IN (SELECT ticket_id FROM sla_slaclock WHERE id = ANY(%s))",
             [*mapping, clock_ids],
         )
+        # Targets (and policy) as filled, from the restored priority: a raise retargeted them.
+        targets = default_targets()
+        values = ", ".join(["(%s, %s, %s)"] * len(targets["seconds"]))
+        sql_exec(
+            "UPDATE sla_slaclock c SET target_seconds = m.seconds, policy_id = %s, calendar_id = %s, "
+            "due_at = c.started_at + m.seconds * interval '1 second' "
+            f"FROM tickets_ticket t, (VALUES {values}) AS m(priority, metric, seconds) "
+            "WHERE t.id = c.ticket_id AND m.priority = t.priority AND m.metric = c.metric AND c.id = ANY(%s)",
+            [targets["policy"], targets["calendar"], *[v for row in targets["seconds"] for v in row], clock_ids],
+        )
     return len(clock_ids)
+
+
+def default_targets() -> dict[str, Any]:
+    """The default policy's first response and resolution targets, as the fill wrote them."""
+    from sla.defaults import ensure_default_policy
+    from sla.models import Metric, SlaPolicy
+    from sla.services import target_seconds
+
+    policy = SlaPolicy.objects.prefetch_related("targets").get(pk=ensure_default_policy().pk)
+    seconds = [
+        (priority, str(metric), target_seconds(policy, priority=priority, metric=metric))
+        for priority in PRIORITY_WEIGHTS
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+    ]
+    return {"policy": policy.pk, "calendar": policy.calendar_id, "seconds": seconds}
 
 
 def pick_clocks(count: int, now: datetime, seed: float, pattern: str = "random") -> list[int]:
@@ -472,6 +507,21 @@ def make_due(clock_ids: list[int], now: datetime) -> None:
             "FROM (SELECT id, %(low)s + random() * %(jitter)s AS f FROM unnest(%(ids)s::bigint[]) AS id) s "
             "WHERE c.id = s.id",
             {"now": now, "low": low, "jitter": jitter, "ids": clock_ids},
+        )
+        # The ticket's other clock, consistent with the due one (the fill starts both at creation,
+        # up to 30 days ago, and parks them: overdue in truth, which a priority raise's retarget
+        # would reveal): an earlier first response was answered; a resolution clock runs since
+        # the first response clock started.
+        sql_exec(
+            "UPDATE sla_slaclock o SET "
+            "state = CASE WHEN o.metric = 'first_response' THEN 'fulfilled' ELSE 'running' END, "
+            "fulfilled_at = CASE WHEN o.metric = 'first_response' THEN c.segment_started_at END, "
+            "next_check_at = CASE WHEN o.metric = 'first_response' THEN NULL ELSE o.next_check_at END, "
+            "started_at = c.started_at, segment_started_at = CASE WHEN o.metric = 'first_response' THEN NULL "
+            "ELSE c.segment_started_at END, elapsed_seconds = 0, breached_at = NULL, "
+            "due_at = c.segment_started_at + o.target_seconds * interval '1 second' "
+            "FROM sla_slaclock c WHERE c.id = ANY(%s) AND o.ticket_id = c.ticket_id AND o.id <> c.id",
+            [clock_ids],
         )
         sql_exec(
             "UPDATE tickets_ticket t SET sla_due_at = m.due FROM (SELECT ticket_id, min(due_at) AS due "
