@@ -185,6 +185,7 @@ def _requests(path: str, names: set[str], view_runs: bool):
         yield "get", f"{path}?page=0&cursor=garbage&format=xml", {}
     yield "options", f"{path}?{EVERY_NAME}", {}
     yield "options", f"{path}?page=0&cursor=garbage&format=xml", {}
+    yield "options", f"{path}?format=html", {}  # a view with an HTML renderer has no template for OPTIONS
     for method in ("get", "options"):
         yield method, path, {"QUERY_STRING": RAW_QUERY}
     for suffix in PATH_SUFFIXES:
