@@ -288,7 +288,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Exchange Support Desk API",
     "DESCRIPTION": (
         "Tickets, messages, attachments, queue and macros for an exchange's support desk. "
-        "Authenticate with a session or `Authorization: Token <key>` from `POST /api/v1/auth/token/`."
+        "Authenticate with a session or `Authorization: Token <key>` from `POST /api/v1/auth/token/`.\n\n"
+        "Errors are JSON, never a 500: 400 with field errors (also a NUL character anywhere in the URL, JSON "
+        "nested deeper than 64 levels, a `page` that is not a whole number from 1, a `cursor` not taken from a "
+        "`next` link); 401 not authenticated; 403 not allowed; 404 not found, or a page past the last; 409 a "
+        "conflicting change; 413 a body over the limit (1 MiB; an upload: the attachment limit); 414 a URL over "
+        "8,192 characters; 415 an unsupported content type; 429 throttled, with `Retry-After`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
