@@ -146,7 +146,7 @@ def _breaches(*, since: datetime, until: datetime) -> tuple[dict[str, int], dict
     the subquery only for those)."""
 
     def where(key: str, ticket_field: str) -> Coalesce:
-        current = Ticket.objects.filter(pk=OuterRef("ticket_id")).values(ticket_field)[:1]
+        current = Ticket.objects.filter(pk=OuterRef("ticket_id")).order_by().values(ticket_field)[:1]
         return Coalesce(KT(f"data__{key}"), Subquery(current), output_field=TextField())
 
     rows = (
