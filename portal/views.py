@@ -4,7 +4,7 @@ Every page gets its data from the public REST API (the same one integrations use
 views only pass what the page's JavaScript needs to start: a slug, a reference or a guest token.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -18,6 +18,8 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
+
+from accounts.roles import is_staff_member
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -62,13 +64,33 @@ class TicketNewView(LoginRequiredMixin, PortalPage):
     template_name = "portal/ticket_new.html"
 
 
-class TicketListView(LoginRequiredMixin, PortalPage):
+class StaffToDeskMixin:
+    """Staff who open a portal page about tickets are taken to the desk's page for it: the portal
+    draws a ticket as its customer's own ("You wrote…"), which someone else's ticket is not."""
+
+    def desk_url(self) -> str:
+        return DESK_QUEUE_URL
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and is_staff_member(request.user):
+            return redirect(self.desk_url())
+        return super().dispatch(request, *args, **kwargs)
+
+
+# The desk's pages (CONTRACT.md: the queue at /desk/, a ticket at /desk/tickets/<reference>/).
+DESK_QUEUE_URL = "/desk/"
+
+
+class TicketListView(LoginRequiredMixin, StaffToDeskMixin, PortalPage):
     template_name = "portal/ticket_list.html"
 
 
 @method_decorator(never_cache, name="dispatch")
-class TicketDetailView(LoginRequiredMixin, PortalPage):
+class TicketDetailView(LoginRequiredMixin, StaffToDeskMixin, PortalPage):
     template_name = "portal/ticket_detail.html"
+
+    def desk_url(self) -> str:
+        return f"{DESK_QUEUE_URL}tickets/{quote(self.kwargs['reference'], safe='')}/"
 
 
 class GuestNewView(PortalPage):

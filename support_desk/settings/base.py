@@ -136,7 +136,8 @@ AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out (account, client) before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with the customer profile loaded in the same query as a session's user.
+    "accounts.backends.ProfileModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
