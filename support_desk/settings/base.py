@@ -118,18 +118,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default serves a web server (threads, processes) and a worker at once. WAL: readers
-    # never wait for the writer. IMMEDIATE: a transaction takes the write lock at BEGIN, so writers queue
-    # (a deferred one that read first fails at once with "database is locked" when another wrote
-    # meanwhile). The busy timeout (seconds) is how long a writer queues before that error.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
