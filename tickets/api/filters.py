@@ -121,7 +121,7 @@ class QueueFilter(django_filters.FilterSet):
         # Identifiers first, and as ids: with no ORDER BY the matches are a BitmapOr of the indexes.
         # (Left in the page query, the planner, which has no statistics for the partial UPPER()
         # indexes, expects many matches and walks the queue index in order instead: seconds.)
-        ids = list(exact.values_list("pk", flat=True)[:MAX_IDENTIFIER_MATCHES])
+        ids = list(exact.order_by().values_list("pk", flat=True)[:MAX_IDENTIFIER_MATCHES])
         if ids:
             return queryset.filter(pk__in=ids)
         return queryset.filter(subject__icontains=text)
