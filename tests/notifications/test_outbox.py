@@ -34,7 +34,8 @@ def test_no_mail_leaves_before_commit(customer, category, now, django_capture_on
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         create_ticket(customer, category, now)
     assert mail.outbox == []
-    assert len(callbacks) == 1
+    # The outbox relay's one callback (the other one changes the desk's queue version).
+    assert len([callback for callback in callbacks if callback.__module__ != "tickets.queue_version"]) == 1
 
 
 def test_creation_mail_says_what_happens_next_and_the_queue_place(
