@@ -263,6 +263,16 @@ class Ticket(models.Model):
             models.Index(
                 fields=["assignee", "status"], condition=Q(assignee__isnull=False), name="ticket_assignee_idx"
             ),
+            # The SLA report's percentiles over a period: index-only range scans (reports/sla/).
+            # Partial: a ticket gets an entry only once answered or solved, never at creation.
+            models.Index(
+                fields=["first_response_at", "created_at"],
+                condition=Q(first_response_at__isnull=False),
+                name="ticket_first_response_idx",
+            ),
+            models.Index(
+                fields=["solved_at", "created_at"], condition=Q(solved_at__isnull=False), name="ticket_solved_idx"
+            ),
             # Reminders and auto-close: tickets that have waited on the customer, or stayed solved.
             models.Index(
                 fields=["status", "status_changed_at"],
@@ -402,6 +412,8 @@ class TicketEvent(models.Model):
         indexes = [
             models.Index(fields=["ticket", "at", "id"], name="event_ticket_idx"),
             models.Index(fields=["actor"], condition=models.Q(actor__isnull=False), name="event_actor_idx"),
+            # Breaches in a period, for the SLA report (a small share of all events).
+            models.Index(fields=["at"], condition=models.Q(kind="sla_breached"), name="event_breach_idx"),
         ]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
