@@ -232,6 +232,21 @@ def desk_catalogue_gaps() -> list[str]:
     return missing
 
 
+def data_words() -> set[str]:
+    """Latin words of what people named or wrote (tickets, teams, macros, untranslated categories)."""
+    from tickets.models import Category, Macro, Team
+
+    texts = [
+        *Ticket.objects.values_list("subject", flat=True),
+        *Ticket.objects.values_list("reference", flat=True),
+        *Team.objects.values_list("name", flat=True),
+        *Macro.objects.values_list("name", flat=True),
+        *Category.objects.filter(name_zh_hans="").values_list("name", flat=True),
+        "SLA",
+    ]
+    return {word for text in texts for word in re.findall(r"[A-Za-z]{3,}", text)}
+
+
 DATA_TEXT_HIDDEN = (
     ".msg-body, .msg-head strong, .avatar, .col-subject .subject, .requester, #t-subject, .other-subject, "
     ".kv dd, .fields dd, .team, .assignee, .clock-policy, #p-team, #p-assignee, .event .muted "
@@ -306,6 +321,9 @@ def test_queue_and_workspace_fit_a_laptop_and_a_phone(desk, browser: Browser, ch
             "Ctrl",
             "Enter",
         }
+        # Data shows in selects, titles and labels too (macro and team names, subjects in the page
+        # title, references in "Select SD-…" labels): their words are the data's, not the desk's.
+        allowed |= data_words()
         leftover = {key: [word for word in words if word not in allowed] for key, words in untranslated.items()}
         assert all(not words for words in leftover.values()), f"English left on the zh-hans desk: {leftover}"
 
