@@ -24,13 +24,12 @@ ACTIVE_STATES = (State.RUNNING, State.PAUSED)
 # --- policies -----------------------------------------------------------------------------
 
 
-def active_policies() -> list[SlaPolicy]:
-    return list(
-        SlaPolicy.objects.filter(is_active=True)
-        .select_related("calendar")
-        .prefetch_related("categories", "targets", "calendar__intervals", "calendar__holidays")
-        .order_by("position", "id")
-    )
+def active_policies(*, calendars: bool = True) -> list[SlaPolicy]:
+    """By position. `calendars=False`: without their calendars (the sweep caches its schedules)."""
+    query = SlaPolicy.objects.filter(is_active=True).prefetch_related("categories", "targets")
+    if calendars:
+        query = query.select_related("calendar").prefetch_related("calendar__intervals", "calendar__holidays")
+    return list(query.order_by("position", "id"))
 
 
 def _tier(ticket: Ticket) -> str:

@@ -8,14 +8,16 @@ changes and outbox rows. Its cost follows the number of due clocks, not of ticke
 
 import json
 import logging
+import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q
 
 from accounts.models import CustomerProfile, User
 from accounts.roles import ROLE_GROUPS, Role
@@ -77,46 +79,92 @@ class SweepResult:
 
 
 class _Context:
-    """What a sweep caches across batches: calendars, ladders, the leads-and-admins list."""
+    """What a sweep caches across batches: calendars, ladders, policies, teams, categories, the
+    leads-and-admins list. The parallel sweepers of one sweep share one cache (`shared`): each
+    thread keeps only its partition and the clocks it skipped, and nothing is loaded twice."""
 
-    def __init__(self, partition: tuple[int, int] | None = None) -> None:
+    def __init__(self, partition: tuple[int, int] | None = None, shared: "_Context | None" = None) -> None:
         self.partition = partition
+        self.skipped: set[int] = set()
+        self._shared = shared
+        if shared is not None:
+            self._lock = shared._lock
+            self.schedules, self.steps = shared.schedules, shared.steps
+            self._named, self._teams, self._categories = shared._named, shared._teams, shared._categories
+            self._matching, self._targets = shared._matching, shared._targets
+            return
+        # Loads happen under the lock: a second thread waits for the first one's rows instead
+        # of reading the same configuration again.
+        self._lock = threading.RLock()
         self.schedules: dict[int | None, Schedule] = {None: Schedule()}
         self.steps: dict = {}
         self._leads: list[User] | None = None
-        self.skipped: set[int] = set()
         self._named: dict[int, list[User]] = {}
         self._teams: dict[int, Team] = {}
         self._categories: dict[int, Category] = {}
         self._policies: list[SlaPolicy] | None = None
+        self._matching: dict[PolicyFacts, list[SlaPolicy]] = {}
+        self._targets: dict[tuple[PolicyFacts, str], tuple[SlaPolicy | None, int | None]] = {}
 
     def policies(self) -> list[SlaPolicy]:
-        """The active policies, loaded once per sweep (only when a step raised a priority)."""
-        if self._policies is None:
-            self._policies = active_policies()
-        return self._policies
+        """The active policies, loaded once per sweep (only when a step raised a priority). The
+        retarget reads their conditions and targets; calendars come from schedule()."""
+        if self._shared is not None:
+            return self._shared.policies()
+        with self._lock:
+            if self._policies is None:
+                self._policies = active_policies(calendars=False)
+            return self._policies
+
+    def target_for(self, facts: PolicyFacts, metric: str) -> tuple[SlaPolicy | None, int | None]:
+        """The policy giving this metric's target to tickets with these facts, and the target in
+        seconds (services.policy_for_metric): worked out once per sweep for each set of facts
+        and metric, not per clock (a batch's tickets share a few sets of facts)."""
+        key = (facts, metric)
+        if key not in self._targets:
+            matching = self._matching.get(facts)
+            if matching is None:
+                matching = self._matching.setdefault(facts, matching_policies(facts, self.policies()))
+            policy = policy_for_metric(facts, metric, matching=matching)
+            seconds = target_seconds(policy, priority=facts.priority, metric=metric) if policy else None
+            self._targets[key] = (policy, seconds)
+        return self._targets[key]
 
     def team(self, team_id: int) -> Team:
         """Teams (with their lead) and categories are few: loaded once per sweep, not per ticket."""
-        if team_id not in self._teams:
-            self._teams.update((team.pk, team) for team in Team.objects.select_related("lead"))
-        return self._teams[team_id]
+        with self._lock:
+            if team_id not in self._teams:
+                self._teams.update((team.pk, team) for team in Team.objects.select_related("lead"))
+            return self._teams[team_id]
 
     def category(self, category_id: int) -> Category:
-        if category_id not in self._categories:
-            self._categories.update((category.pk, category) for category in Category.objects.all())
-        return self._categories[category_id]
+        with self._lock:
+            if category_id not in self._categories:
+                self._categories.update((category.pk, category) for category in Category.objects.all())
+            return self._categories[category_id]
 
     def schedule(self, calendar_id: int | None) -> Schedule:
-        if calendar_id not in self.schedules:
-            calendar = BusinessCalendar.objects.prefetch_related("intervals", "holidays").filter(pk=calendar_id).first()
-            self.schedules[calendar_id] = Schedule.from_calendar(calendar)
-        return self.schedules[calendar_id]
+        if calendar_id in self.schedules:
+            return self.schedules[calendar_id]
+        with self._lock:
+            if calendar_id not in self.schedules:
+                calendar = (
+                    BusinessCalendar.objects.prefetch_related("intervals", "holidays").filter(pk=calendar_id).first()
+                )
+                self.schedules[calendar_id] = Schedule.from_calendar(calendar)
+            return self.schedules[calendar_id]
+
+    def ladder(self, policy_id: int | None, metric: str) -> list[EscalationStep]:
+        if (policy_id, metric) in self.steps:
+            return self.steps[(policy_id, metric)]
+        with self._lock:
+            return ladder_steps(policy_id, metric, self.steps)
 
     def named_users(self, step: EscalationStep) -> list[User]:
-        if step.pk not in self._named:
-            self._named[step.pk] = list(step.notify_users.all())
-        return self._named[step.pk]
+        with self._lock:
+            if step.pk not in self._named:
+                self._named[step.pk] = list(step.notify_users.all())
+            return self._named[step.pk]
 
     def can_work_on(self, user_id: int, team_id: int, members: dict[int, list[User]]) -> bool:
         """tickets.services._can_work_on for a whole batch: a member of the team, or a lead or admin."""
@@ -125,13 +173,18 @@ class _Context:
         }
 
     def leads_and_admins(self) -> list[User]:
-        if self._leads is None:
-            self._leads = list(
-                User.objects.filter(is_active=True)
-                .filter(Q(is_superuser=True) | Q(groups__name__in=[ROLE_GROUPS[Role.LEAD], ROLE_GROUPS[Role.ADMIN]]))
-                .distinct()
-            )
-        return self._leads
+        if self._shared is not None:
+            return self._shared.leads_and_admins()
+        with self._lock:
+            if self._leads is None:
+                self._leads = list(
+                    User.objects.filter(is_active=True)
+                    .filter(
+                        Q(is_superuser=True) | Q(groups__name__in=[ROLE_GROUPS[Role.LEAD], ROLE_GROUPS[Role.ADMIN]])
+                    )
+                    .distinct()
+                )
+            return self._leads
 
 
 # A batch reads a thousand clocks and tickets: as plain rows (slots), not model instances, whose
@@ -165,6 +218,10 @@ TICKET_COLUMNS = (
     "category_id",
     "assignee_id",
     "sla_due_at",
+    # What a policy's conditions look at (the retarget after a priority raise), with the lock.
+    "channel",
+    "is_complaint",
+    "requester__customer_profile__tier",
 )
 
 
@@ -203,6 +260,9 @@ class TicketRow:
     category_id: int
     assignee_id: int | None
     sla_due_at: datetime | None
+    channel: str
+    is_complaint: bool
+    tier: str | None
     team: Team | None = None
     category: Category | None = None
     assignee: User | None = None
@@ -606,7 +666,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
         # A microsecond of float error must not delay a step by a whole sweep.
         reached = elapsed / clock.target_seconds * 100 + 1e-9
         done = fired_before[(clock.pk, clock.cycle)]
-        for step in ladder_steps(clock.policy_id, clock.metric, context.steps):
+        for step in context.ladder(clock.policy_id, clock.metric):
             steps_by_id[step.pk] = step
             if step.percent <= reached and step.pk not in done:
                 wanted.append((clock.pk, step.pk, clock.cycle))
@@ -722,6 +782,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
 
     retargeted: dict[int, ClockRow] = {}
     others: list[ClockRow] = []  # the raised tickets' clocks outside the batch
+    read_due = {clock.pk: clock.due_at for clock in clocks}  # as locked, before scheduling
     if raised:
         done_by_clock = {
             clock.pk: fired_before[(clock.pk, clock.cycle)] | {step.pk for step in fired_by_clock[clock.pk]}
@@ -743,8 +804,15 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
         for row in rows:
             row.updated_at = now
         _update_rows(Ticket, rows, TICKET_SWEEP_FIELDS)
-    _update_rows(SlaClock, [clock for clock in clocks if clock.pk not in retargeted], ["next_check_at", "breached_at"])
-    _update_rows(SlaClock, list(retargeted.values()), RETARGET_FIELDS)
+    if retargeted:
+        # One UPDATE for the batch and the retargeted clocks: the batch's other clocks write their
+        # retarget fields as read (their due time too: only a retarget writes a new one).
+        rows = [clock if clock.pk in retargeted else replace(clock, due_at=read_due[clock.pk]) for clock in clocks] + [
+            clock for clock in retargeted.values() if clock.pk not in read_due
+        ]
+        _update_rows(SlaClock, rows, RETARGET_FIELDS)
+    else:
+        _update_rows(SlaClock, clocks, ["next_check_at", "breached_at"])
     if changed_tickets or events:
         # These UPDATEs bypass Ticket.save(): tell the agents' queue polls, once for the batch.
         queue_version_bump()
@@ -784,43 +852,43 @@ def _retarget_raised(
         ticket_id: PolicyFacts(
             category_id=tickets[ticket_id].category_id,
             priority=tickets[ticket_id].priority,
-            tier=tier or CustomerProfile.Tier.STANDARD,
-            channel=channel,
-            is_complaint=is_complaint,
+            tier=tickets[ticket_id].tier or CustomerProfile.Tier.STANDARD,
+            channel=tickets[ticket_id].channel,
+            is_complaint=tickets[ticket_id].is_complaint,
         )
-        for ticket_id, channel, is_complaint, tier in Ticket.objects.filter(pk__in=raised).values_list(
-            "id", "channel", "is_complaint", "requester__customer_profile__tier"
-        )
+        for ticket_id in raised
     }
     in_batch = {clock.pk for clock in batch}
     # Every other active clock of these tickets (breached ones too: they count for the nearest due).
-    others[:] = [
-        ClockRow(*row)
-        for row in SlaClock.objects.filter(ticket_id__in=raised, state__in=ACTIVE_STATES)
-        .exclude(pk__in=in_batch)
-        .values_list(*CLOCK_COLUMNS)
-    ]
-    cycles = {clock.pk: clock.cycle for clock in others if clock.breached_at is None}
-    if cycles:
-        for clock_id, step_id, cycle in EscalationFiring.objects.filter(clock__in=list(cycles)).values_list(
-            "clock_id", "step_id", "cycle"
-        ):
-            if cycle == cycles[clock_id]:
-                done_by_clock.setdefault(clock_id, set()).add(step_id)
-    policies = context.policies()
-    matching = {ticket_id: matching_policies(ticket_facts, policies) for ticket_id, ticket_facts in facts.items()}
+    query = SlaClock.objects.filter(ticket_id__in=raised, state__in=ACTIVE_STATES).exclude(pk__in=in_batch)
+    if connection.vendor == "postgresql":
+        # With the steps each has fired in its cycle, in the same statement.
+        fired = EscalationFiring.objects.filter(clock_id=OuterRef("pk"), cycle=OuterRef("cycle")).values("step_id")
+        rows = list(query.annotate(fired_steps=ArraySubquery(fired)).values_list(*CLOCK_COLUMNS, "fired_steps"))
+        others[:] = [ClockRow(*row[:-1]) for row in rows]
+        for clock, row in zip(others, rows, strict=True):
+            if clock.breached_at is None and row[-1]:
+                done_by_clock.setdefault(clock.pk, set()).update(row[-1])
+    else:
+        others[:] = [ClockRow(*row) for row in query.values_list(*CLOCK_COLUMNS)]
+        cycles = {clock.pk: clock.cycle for clock in others if clock.breached_at is None}
+        if cycles:
+            for clock_id, step_id, cycle in EscalationFiring.objects.filter(clock__in=list(cycles)).values_list(
+                "clock_id", "step_id", "cycle"
+            ):
+                if cycle == cycles[clock_id]:
+                    done_by_clock.setdefault(clock_id, set()).add(step_id)
     changed: dict[int, ClockRow] = {}
     for clock in [c for c in batch if c.ticket_id in raised] + others:
         if clock.state not in ACTIVE_STATES or clock.breached_at is not None or clock.ticket_id not in facts:
             continue
-        ticket_facts = facts[clock.ticket_id]
-        policy = policy_for_metric(ticket_facts, clock.metric, matching=matching[clock.ticket_id])
+        policy, seconds = context.target_for(facts[clock.ticket_id], clock.metric)
         if policy is None:
             continue  # an escalation never takes a promise away
-        seconds = target_seconds(policy, priority=ticket_facts.priority, metric=clock.metric)
         candidate = replace(clock)
         retarget_clock(candidate, policy=policy, seconds=seconds, schedule_for=context.schedule, now=now)
         done = done_by_clock.get(clock.pk, set())
+        context.ladder(candidate.policy_id, candidate.metric)  # loaded once for all threads
         schedule_clock(
             candidate, schedule=context.schedule(candidate.calendar_id), fired_step_ids=done, steps_cache=context.steps
         )
@@ -973,6 +1041,7 @@ def sla_sweep(*, now: datetime, batch_size: int = 500, workers: int | None = Non
     )
     if not due:
         return SweepResult()
+    shared = _Context()  # one cache for the sweepers: policies, calendars, ladders are read once
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sla-sweep") as pool:
         futures = [
             pool.submit(
@@ -980,6 +1049,7 @@ def sla_sweep(*, now: datetime, batch_size: int = 500, workers: int | None = Non
                 now=now,
                 batch_size=max(batch_size, due[index]) if due[index] <= slack else batch_size,
                 partition=(index, workers),
+                shared=shared,
             )
             for index in range(workers)
         ]
@@ -994,9 +1064,11 @@ def _sweep_thread(**kwargs) -> "SweepResult":
         connection.close()  # this thread's own connection
 
 
-def _sweep_serial(*, now: datetime, batch_size: int, partition: tuple[int, int] | None = None) -> SweepResult:
+def _sweep_serial(
+    *, now: datetime, batch_size: int, partition: tuple[int, int] | None = None, shared: _Context | None = None
+) -> SweepResult:
     result = SweepResult()
-    context = _Context(partition)
+    context = _Context(partition, shared)
     while True:
         with transaction.atomic():
             taken = _sweep_batch(now, batch_size, context, result)

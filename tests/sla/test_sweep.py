@@ -423,3 +423,44 @@ def test_escalation_priority_raise_moves_the_ticket_due_time_with_its_clocks(tic
     assert ticket_with_sla.priority == "high"
     # Resolution at high: 24 h from creation, which is now the nearest running due time.
     assert ticket_with_sla.sla_due_at == now + timedelta(hours=24)
+
+
+def _sweep_statements(now):
+    with CaptureQueriesContext(connection) as queries:
+        sla_sweep(now=now)
+    return len(queries.captured_queries)
+
+
+def test_escalation_priority_raise_adds_only_the_policies_and_the_other_clocks_to_a_sweep(
+    category, sla_policy, payments, lead, now
+):
+    # The same sweep of one due first-response clock, without and with its priority raise. The
+    # retarget reads the policies once (conditions and targets: no calendars), the ticket's other
+    # clocks (with their firings, on PostgreSQL) and the resolution clock's ladder, and writes them
+    # in the batch's one clock UPDATE; the policy facts come with the ticket lock.
+    payments.lead = lead
+    payments.save()
+    steps = EscalationStep.objects.filter(raise_priority=True)
+    raising = list(steps.values_list("pk", flat=True))
+    steps.update(raise_priority=False)
+    new_ticket(category, now)
+    plain = _sweep_statements(now + FIRST_RESPONSE_NORMAL * 1.1)
+    EscalationStep.objects.filter(pk__in=raising).update(raise_priority=True)
+    later = now + timedelta(hours=1)
+    raised = new_ticket(category, later)
+    with_raise = _sweep_statements(later + FIRST_RESPONSE_NORMAL * 1.1)
+    assert Ticket.objects.get(pk=raised.pk).priority == "high"
+    other_clocks = 1 if connection.vendor == "postgresql" else 2
+    assert with_raise - plain == 3 + other_clocks + 3
+
+
+def test_parallel_sweepers_share_one_cache_of_policies_and_calendars(sla_policy, django_assert_num_queries):
+    from sla.sweep import _Context
+
+    shared = _Context()
+    first, second = _Context((0, 2), shared), _Context((1, 2), shared)
+    with django_assert_num_queries(3):  # the policies, their categories, their targets
+        assert first.policies() is second.policies()
+    with django_assert_num_queries(3):  # the calendar, its intervals, its holidays
+        assert first.schedule(sla_policy.calendar_id) is second.schedule(sla_policy.calendar_id)
+    assert first.skipped is not second.skipped
