@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q
+from django.db.models import F, Q
 
 from accounts.models import CustomerProfile, User
 from accounts.roles import ROLE_GROUPS, Role
@@ -861,23 +860,16 @@ def _retarget_raised(
     in_batch = {clock.pk for clock in batch}
     # Every other active clock of these tickets (breached ones too: they count for the nearest due).
     query = SlaClock.objects.filter(ticket_id__in=raised, state__in=ACTIVE_STATES).exclude(pk__in=in_batch)
-    if connection.vendor == "postgresql":
-        # With the steps each has fired in its cycle, in the same statement.
-        fired = EscalationFiring.objects.filter(clock_id=OuterRef("pk"), cycle=OuterRef("cycle")).values("step_id")
-        rows = list(query.annotate(fired_steps=ArraySubquery(fired)).values_list(*CLOCK_COLUMNS, "fired_steps"))
-        others[:] = [ClockRow(*row[:-1]) for row in rows]
-        for clock, row in zip(others, rows, strict=True):
-            if clock.breached_at is None and row[-1]:
-                done_by_clock.setdefault(clock.pk, set()).update(row[-1])
-    else:
-        others[:] = [ClockRow(*row) for row in query.values_list(*CLOCK_COLUMNS)]
-        cycles = {clock.pk: clock.cycle for clock in others if clock.breached_at is None}
-        if cycles:
-            for clock_id, step_id, cycle in EscalationFiring.objects.filter(clock__in=list(cycles)).values_list(
-                "clock_id", "step_id", "cycle"
-            ):
-                if cycle == cycles[clock_id]:
-                    done_by_clock.setdefault(clock_id, set()).add(step_id)
+    others[:] = [ClockRow(*row) for row in query.values_list(*CLOCK_COLUMNS)]
+    # Their firings in a second statement: a correlated subquery per clock would be planned
+    # against the firings table's statistics, stale after a burst (a scan of it per clock).
+    cycles = {clock.pk: clock.cycle for clock in others if clock.breached_at is None}
+    if cycles:
+        for clock_id, step_id, cycle in EscalationFiring.objects.filter(clock__in=list(cycles)).values_list(
+            "clock_id", "step_id", "cycle"
+        ):
+            if cycle == cycles[clock_id]:
+                done_by_clock.setdefault(clock_id, set()).add(step_id)
     changed: dict[int, ClockRow] = {}
     for clock in [c for c in batch if c.ticket_id in raised] + others:
         if clock.state not in ACTIVE_STATES or clock.breached_at is not None or clock.ticket_id not in facts:
