@@ -698,8 +698,11 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
         # Where the ticket stood when the clock ran out (before any step moves it): the report
         # counts breaches by these, with no join to the tickets.
         where = _where(ticket)
+        # The promise broke at the due time, not when this sweep noticed (seconds or, after a
+        # worker outage, hours later): the clock and its breach event say so.
+        breach_moment = min(clock.due_at, now) if clock.due_at else now
         if clock.pk in breached:
-            clock.breached_at = now
+            clock.breached_at = breach_moment
             result.breaches += 1
             if clock.metric not in ticket.breached_metrics:
                 ticket.breached_metrics = [*ticket.breached_metrics, clock.metric]
@@ -710,7 +713,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                     _event(
                         ticket.pk,
                         Kind.SLA_BREACHED,
-                        now,
+                        breach_moment,
                         metric=clock.metric,
                         cycle=clock.cycle,
                         percent=100,
@@ -766,7 +769,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 _event(
                     ticket.pk,
                     kind,
-                    now,
+                    breach_moment if kind == Kind.SLA_BREACHED else now,
                     metric=clock.metric,
                     percent=step.percent,
                     cycle=clock.cycle,
