@@ -12,17 +12,7 @@ from rest_framework.settings import api_settings
 
 from support_desk import throttling
 from support_desk.throttling import AuthThrottle, ResilientStore
-from tests.factories import CustomerFactory
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def alice(db):
-    user = CustomerFactory(username="alice")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+from tests.accounts.conftest import PASSWORD
 
 
 @pytest.fixture

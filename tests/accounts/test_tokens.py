@@ -2,21 +2,10 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from tests.factories import CustomerFactory
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def alice(db):
-    user = CustomerFactory(username="alice")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+from tests.accounts.conftest import PASSWORD
 
 
 def obtain(api_client) -> str:

@@ -2,7 +2,7 @@
 // nothing), rows diffed by reference and updated in place; views and filters in the URL; j/k, Enter,
 // x and c on the keyboard; bulk actions through one POST tickets/bulk/.
 
-import { ApiError, api, describeError, results } from "/static/portal/api.js";
+import { ApiError, api, describeError, pagePath, results } from "/static/portal/api.js";
 import { h, replaceChildren } from "/static/portal/dom.js";
 import { fmt } from "/static/portal/i18n.js";
 import {
@@ -142,15 +142,6 @@ function pollPath() {
   // The poll covers every row fetched so far (up to the API's maximum page).
   const size = Math.min(Math.max(state.loaded, DEFAULT_PAGE), MAX_PAGE);
   return queuePath(size > DEFAULT_PAGE ? { page_size: size } : {});
-}
-
-function pathOf(url) {
-  try {
-    const parsed = new URL(url, window.location.origin);
-    return parsed.pathname + parsed.search;
-  } catch {
-    return url;
-  }
 }
 
 // --- Rows ---
@@ -444,7 +435,7 @@ async function loadMore() {
   moreButton.disabled = true;
   const generation = state.generation;
   try {
-    const data = await api.get(pathOf(state.next));
+    const data = await api.get(pagePath(state.next));
     if (generation !== state.generation) return;
     const tickets = results(data).filter((t) => !state.rows.has(t.reference));
     const all = [...orderedRefs().map((ref) => state.rows.get(ref).ticket), ...tickets];

@@ -2,7 +2,7 @@
 // replies and notes with macros and attachments, the ticket's controls, its SLA clocks, the
 // customer panel, the structured fields with explorer links, and the audit trail in a drawer.
 
-import { ApiError, api, describeError, results } from "/static/portal/api.js";
+import { ApiError, api, describeError, pagePath, results } from "/static/portal/api.js";
 import { h, icon, replaceChildren } from "/static/portal/dom.js";
 import { fmt, formatBytes, formatDateTime, formatRelative } from "/static/portal/i18n.js";
 import {
@@ -73,19 +73,10 @@ async function allEvents() {
   for (let page = 0; page < 20 && path; page += 1) {
     const data = await api.get(path, query);
     events.push(...results(data));
-    path = data && data.next ? pathOf(data.next) : null;
+    path = data && data.next ? pagePath(data.next) : null;
     query = undefined;
   }
   return events;
-}
-
-function pathOf(url) {
-  try {
-    const parsed = new URL(url, window.location.origin);
-    return parsed.pathname + parsed.search;
-  } catch {
-    return url;
-  }
 }
 
 async function loadTicket() {

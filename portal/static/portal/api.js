@@ -175,6 +175,16 @@ export const api = {
 };
 
 /** A list from either a plain array or a paginated {results: [...]} body. */
+/** The path and query of a paginated list's `next`/`previous` link, for api.get(). */
+export function pagePath(url) {
+  try {
+    const parsed = new URL(url, window.location.origin);
+    return parsed.pathname + parsed.search;
+  } catch {
+    return url;
+  }
+}
+
 export function results(data) {
   if (Array.isArray(data)) return data;
   if (data && Array.isArray(data.results)) return data.results;

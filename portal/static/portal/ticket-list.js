@@ -1,6 +1,6 @@
 // My tickets: status, whose move it is, the SLA promise and the last update.
 
-import { api, describeError, results } from "./api.js";
+import { api, describeError, pagePath, results } from "./api.js";
 import { fmt, formatDateTime, formatPromise, formatRelative, waitingOnLabel } from "./i18n.js";
 import { announce, errorAlert, h, icon, replaceChildren, statusPill } from "./dom.js";
 
@@ -11,15 +11,6 @@ const tabs = document.querySelectorAll("[data-filter]");
 
 const state = { tickets: [], next: null, filter: "active", categories: {} };
 const DONE = new Set(["solved", "closed"]);
-
-function pathOf(url) {
-  try {
-    const parsed = new URL(url, window.location.origin);
-    return parsed.pathname + parsed.search;
-  } catch {
-    return url;
-  }
-}
 
 function promiseText(ticket) {
   const sla = ticket.sla || {};
@@ -106,7 +97,7 @@ function render() {
 }
 
 async function loadPage(url) {
-  const data = url ? await api.get(pathOf(url)) : await api.get("tickets/");
+  const data = url ? await api.get(pagePath(url)) : await api.get("tickets/");
   state.tickets.push(...results(data));
   state.next = data && data.next ? data.next : null;
 }
