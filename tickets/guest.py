@@ -32,7 +32,7 @@ SECRET_BYTES = 32
 # What a secret looks like (token_urlsafe): anything else is refused before it is hashed.
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,128}")
 GUEST_USERNAME_PREFIX = "guest-"
-MINTER = "tickets.guest_link"
+MINTER = emails.GUEST_LINK_MINTER  # the name the customer e-mails ask to mint under
 INVALID = _("This link is not valid. Ask for a new one.")
 EXPIRED = _("This link has expired. Ask for a new one.")
 # last_used_at is a hint for staff, not a log: written at most once a minute per link.
@@ -172,7 +172,7 @@ def guest_ticket_join_account(*, ticket: Ticket, email: str, now: datetime) -> T
 def guest_link_authenticate(*, secret: str, now: datetime) -> GuestLink:
     if not SECRET_PATTERN.fullmatch(secret):
         raise exceptions.AuthenticationFailed(INVALID)
-    link = GuestLink.objects.select_related("ticket").filter(secret_hash=hash_secret(secret)).first()
+    link = GuestLink.objects.select_related("ticket__requester").filter(secret_hash=hash_secret(secret)).first()
     if link is None or link.revoked_at is not None:
         raise exceptions.AuthenticationFailed(INVALID)
     if link.expires_at <= now:
@@ -248,8 +248,8 @@ class GuestTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(INVALID)
         link = guest_link_authenticate(secret=header[1].decode("ascii", errors="replace"), now=timezone.now())
-        requester = User.objects.filter(pk=link.ticket.requester_id, is_active=True).first()
-        if requester is None:
+        requester = link.ticket.requester  # joined by guest_link_authenticate (and by the account join)
+        if not requester.is_active:
             raise exceptions.AuthenticationFailed(INVALID)
         return requester, GuestAccess(ticket_id=link.ticket_id, link_id=link.pk)
 
