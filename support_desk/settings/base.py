@@ -341,6 +341,8 @@ SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=15)
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 # Threads per sweep on PostgreSQL, each with its own connection (SKIP LOCKED gives them disjoint batches).
 SLA_SWEEP_WORKERS = env.int("SLA_SWEEP_WORKERS", default=2)
+# Connections the SLA report's statements run on side by side (PostgreSQL; one snapshot for all).
+SLA_REPORT_WORKERS = env.int("SLA_REPORT_WORKERS", default=2)
 # Reminders to a customer the desk is waiting on, in hours after the ticket started waiting.
 SLA_CUSTOMER_REMINDER_HOURS = env.list("SLA_CUSTOMER_REMINDER_HOURS", cast=int, default=[24, 72])
 SLA_PENDING_AUTO_CLOSE_DAYS = env.int("SLA_PENDING_AUTO_CLOSE_DAYS", default=7)

@@ -4,7 +4,7 @@ from datetime import timedelta
 from statistics import quantiles
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from sla.reports import PERCENTILES, sla_report
@@ -109,3 +109,42 @@ def test_breaches_count_for_the_team_the_ticket_was_in_when_it_breached(ticket, 
     sla_sweep(now=now + timedelta(hours=5))
     services.ticket_change_team(ticket=ticket, actor=agent, team=security, now=now + timedelta(hours=6))
     assert sla_report(since=now, until=now + timedelta(days=1))["breaches_by_team"] == {"payments": 1}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="side-by-side connections need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_report_on_two_connections_equals_the_report_on_one(history, now):
+    TicketEvent.record(history[0], actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=1))
+    period = {"since": now - timedelta(days=7), "until": now}
+    assert sla_report(**period, workers=2) == sla_report(**period, workers=1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="side-by-side connections need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_report_parts_read_one_snapshot_taken_when_the_report_began(history, now, monkeypatch):
+    """A change committed while the report runs is in none of its parts, whichever connection
+    runs them: here an old ticket moved into the period just before the counts are read."""
+    from sla import reports
+
+    old = TicketFactory(category=history[0].category, created_at=now - timedelta(days=30))
+    real_parts = reports._postgresql_parts
+
+    def parts_with_a_write_before_the_counts(**period):
+        parts = real_parts(**period)
+        counts = parts["counts"]
+
+        def write_then_count():
+            other = connections.create_connection("default")  # autocommit: committed at once
+            try:
+                with other.cursor() as cursor:
+                    cursor.execute(
+                        "UPDATE tickets_ticket SET created_at = %s WHERE id = %s", [now - timedelta(hours=1), old.pk]
+                    )
+            finally:
+                other.close()
+            return counts()
+
+        return {**parts, "counts": write_then_count}
+
+    monkeypatch.setattr(reports, "_postgresql_parts", parts_with_a_write_before_the_counts)
+    assert sla_report(since=now - timedelta(days=7), until=now, workers=2)["tickets_created"] == len(history)
