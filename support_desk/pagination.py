@@ -131,10 +131,14 @@ class KeysetPagination(pagination.BasePagination):
         rows = list(queryset[: size + 1])
         self.has_next = len(rows) > size
         rows = rows[:size]
-        self.next_cursor = (
-            self._encode([getattr(rows[-1], field) for field in self.ordering]) if self.has_next else None
-        )
+        self.next_cursor = self._encode(self._sort_key(rows[-1])) if self.has_next else None
         return rows
+
+    def _sort_key(self, row: Any) -> list[Any]:
+        # A model instance, or a dict from values() (the queue builds its rows from those).
+        if isinstance(row, dict):
+            return [row[field] for field in self.ordering]
+        return [getattr(row, field) for field in self.ordering]
 
     def get_next_link(self) -> str | None:
         if not self.next_cursor:

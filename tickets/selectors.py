@@ -100,39 +100,36 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
     )
 
 
-# Columns a queue row never shows: loading them (long texts, JSON to decode, a whole duplicate
-# ticket) was a good part of a page's Python time.
-QUEUE_DEFERRED = (
-    "category__description",
-    "category__description_zh_hans",
-    "category__required_fields",
-    "category__optional_fields",
-    "assignee__password",
-    "requester__password",
-    "requester__customer_profile__anti_phishing_code",
-    *(
-        f"possible_duplicate_of__{name}"
-        for name in ("subject", "breached_metrics", "txid", "address", "memo", "order_id", "asset", "network")
-    ),
-)
-QUEUE_CLOCK_FIELDS = (
-    *("ticket_id", "metric", "state", "cycle", "started_at", "due_at", "target_seconds"),
-    *("breached_at", "fulfilled_at", "paused_at", "policy_id", "policy__name"),
+# What a queue row shows, read with values(): no model instances (their hydration, and the
+# planning of a seven-table join, were most of a page's time). Team and category are joined
+# (small tables, one row each); the people are one query by id (queue_people), the clocks another.
+QUEUE_ROW_COLUMNS = (
+    *("id", "reference", "subject", "status", "priority", "channel", "language", "is_complaint"),
+    *("category__code", "category__name", "category__name_zh_hans", "team__code", "team__name"),
+    *("requester_id", "assignee_id", "possible_duplicate_of__reference"),
+    *("sla_due_at", "sla_breached", "breached_metrics", "queue_due"),
+    *("created_at", "updated_at", "first_response_at", "solved_at", "closed_at"),
+    *("asset", "network", "amount", "txid", "address", "order_id"),
 )
 
 
 def queue_tickets(*, user: User) -> QuerySet[Ticket]:
     # The same expression as the ticket_open_queue_idx index, so the queue is an index scan.
-    from sla.models import SlaClock
+    return tickets_visible_to(user).annotate(queue_due=QUEUE_DUE)
 
-    clocks = SlaClock.objects.select_related("policy").only(*QUEUE_CLOCK_FIELDS)
-    return (
-        tickets_visible_to(user)
-        .annotate(queue_due=QUEUE_DUE)
-        .select_related("category", "team", "assignee", "requester__customer_profile", "possible_duplicate_of")
-        .defer(*QUEUE_DEFERRED)
-        .prefetch_related(Prefetch("sla_clocks", queryset=clocks))
-    )
+
+def queue_rows_values(queryset: QuerySet[Ticket]) -> QuerySet:
+    """The queue's (filtered) tickets as the dicts a row is built from (tickets.api.queue_rows)."""
+    return queryset.values(*QUEUE_ROW_COLUMNS)
+
+
+def queue_people(user_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Requesters and assignees of a queue page by id, with the customer tier: one query."""
+    columns = ("id", "username", "first_name", "last_name", "email", "customer_profile__tier")
+    return {
+        values[0]: dict(zip(columns, values, strict=True))
+        for values in User.objects.filter(pk__in=user_ids).order_by().values_list(*columns)
+    }
 
 
 CUSTOMER_OTHER_TICKETS = 10

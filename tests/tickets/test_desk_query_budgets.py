@@ -13,8 +13,9 @@ from accounts.tokens import token_issue
 from tests.factories import TicketFactory
 from tickets import services
 
-# The role (auth groups), the page (one query, everything joined), the SLA clocks with their policies.
-QUEUE_QUERIES = 3
+# The role (auth groups), the page (values, team and category joined), its people (requesters and
+# assignees with the customer tier), the SLA clocks with their policies' names.
+QUEUE_QUERIES = 4
 # Role, ticket (joined: category, team, assignee, requester and profile, duplicate, satisfaction),
 # messages, attachments, events, clocks; the queue position and the team's pace; the panel's
 # other tickets (10 at most, one query).

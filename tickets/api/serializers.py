@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from rest_framework import serializers
 from accounts.models import CustomerProfile, User
 from accounts.roles import is_staff_member
 from sla.models import Metric, SlaClock
-from sla.selectors import customer_promises, staff_clocks
+from sla.selectors import ClockRow, customer_promises, staff_clocks
 from support_desk.serializers import StrictSerializer
 from support_desk.text import validate_visible_text
 
@@ -147,13 +148,19 @@ def sla_state(ticket: Ticket, now: datetime) -> tuple[str, datetime | None]:
     running clock turns to "warning" (so a page can recolour a countdown without asking again).
     Breached: a clock was breached, or the nearest running one is past due. Warning: the nearest
     running clock is at or past 75 % of its target (in wall time to its due time)."""
-    clocks = list(ticket.sla_clocks.all())
+    return sla_state_of(list(ticket.sla_clocks.all()), breached=ticket.sla_breached, now=now)
+
+
+def sla_state_of(
+    clocks: Sequence[SlaClock | ClockRow], *, breached: bool, now: datetime
+) -> tuple[str, datetime | None]:
+    """sla_state() from the clocks (model instances or a queue page's ClockRow values)."""
     running = [clock for clock in clocks if clock.state == SlaClock.State.RUNNING and clock.due_at is not None]
     nearest = min(running, key=lambda clock: clock.due_at) if running else None
     warning_at = None
     if nearest is not None:
         warning_at = nearest.due_at - timedelta(seconds=nearest.target_seconds * (1 - SLA_WARNING_SHARE))
-    if ticket.sla_breached or any(clock.breached_at is not None for clock in clocks):
+    if breached or any(clock.breached_at is not None for clock in clocks):
         return "breached", warning_at
     if nearest is None:
         if any(clock.state == SlaClock.State.PAUSED for clock in clocks):
