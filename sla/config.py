@@ -9,6 +9,7 @@ from django.db import models, transaction
 
 from accounts.models import User
 
+from .config_cache import config_version_bump
 from .models import BusinessCalendar, EscalationRule, EscalationStep, Holiday, SlaPolicy, SlaTarget, WorkingInterval
 from .recompute import schedule_recompute
 
@@ -49,6 +50,7 @@ def calendar_save(
     if holidays is not None:
         calendar.holidays.all().delete()
         Holiday.objects.bulk_create(Holiday(calendar=calendar, **row) for row in holidays)
+    config_version_bump()  # bulk_create sends no post_save
     _log(actor, calendar, CHANGE if instance else ADDITION, "Saved through the API")
     if instance is not None:
         schedule_recompute(list(calendar.policies.values_list("pk", flat=True)))
@@ -73,6 +75,7 @@ def policy_save(
     if targets is not None:
         policy.targets.all().delete()
         SlaTarget.objects.bulk_create(SlaTarget(policy=policy, **row) for row in targets)
+    config_version_bump()  # bulk_create sends no post_save
     _log(actor, policy, CHANGE if instance else ADDITION, "Saved through the API")
     # Conditions decide which tickets a policy governs: re-evaluate every running clock.
     schedule_recompute(None)

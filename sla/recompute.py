@@ -6,6 +6,7 @@ from django.db import transaction
 
 from tickets.queue_version import queue_version_bump
 
+from .config_cache import config_version_bump
 from .models import SlaClock
 from .services import ACTIVE_STATES, recompute_batch
 
@@ -15,6 +16,8 @@ BATCH = 500
 def recompute_for_policies(*, policy_ids: list[int] | None, now: datetime) -> int:
     """Recompute every active clock (of these policies, or all). A ticket may also move to another
     policy, since conditions may have changed."""
+    # A recompute follows a configuration change, maybe one made without signals (a bulk update).
+    config_version_bump()
     clocks = SlaClock.objects.filter(state__in=ACTIVE_STATES)
     if policy_ids is not None:
         clocks = clocks.filter(policy_id__in=policy_ids)

@@ -12,6 +12,7 @@ from django.db.models import Min, Prefetch
 from accounts.models import CustomerProfile
 from tickets.models import Ticket
 
+from .config_cache import config_snapshot
 from .models import BusinessCalendar, EscalationFiring, EscalationRule, EscalationStep, Metric, SlaClock, SlaPolicy
 from .working_time import NoWorkingTime, Schedule, add_working_time, working_time_between
 
@@ -61,10 +62,11 @@ def policy_matches(policy: SlaPolicy, ticket: Ticket | PolicyFacts) -> bool:
 
 
 def matching_policies(ticket: Ticket | PolicyFacts, policies: list[SlaPolicy] | None = None) -> list[SlaPolicy]:
-    """The active policies whose conditions match the ticket, by position."""
-    return [
-        policy for policy in (active_policies() if policies is None else policies) if policy_matches(policy, ticket)
-    ]
+    """The active policies whose conditions match the ticket, by position (by default from the
+    process's configuration snapshot, not reloaded on every write)."""
+    if policies is None:
+        policies = config_snapshot().policies
+    return [policy for policy in policies if policy_matches(policy, ticket)]
 
 
 def policy_for_metric(
@@ -92,16 +94,21 @@ def target_seconds(policy: SlaPolicy, *, priority: str, metric: str) -> int | No
 
 
 def schedule_of(calendar: BusinessCalendar | None) -> Schedule:
-    return Schedule.from_calendar(calendar)
+    # From the configuration snapshot: a clock's calendar (select_related) has no prefetched
+    # intervals and holidays, so building its schedule cost two queries per clock.
+    return config_snapshot().schedule(calendar)
 
 
 # --- scheduling a clock ----------------------------------------------------------------------
 
 
 def ladder_steps(policy_id: int | None, metric: str, cache: dict | None = None) -> list[EscalationStep]:
-    """The active ladder's steps for a policy and metric, by increasing percentage."""
+    """The active ladder's steps for a policy and metric, by increasing percentage. Without a
+    `cache` of the caller's (the sweep's), from the configuration snapshot."""
     if policy_id is None:
         return []
+    if cache is None:
+        return config_snapshot().ladder(policy_id, metric)
     key = (policy_id, metric)
     if cache is not None and key in cache:
         return cache[key]
@@ -201,6 +208,13 @@ def _start(
             existing.save()
         return None
     clock = existing or SlaClock(ticket=ticket, metric=metric, cycle=0)
+    _arm(clock, ticket, metric, policy=policy, seconds=seconds, now=now)
+    clock.save()
+    return clock
+
+
+def _arm(clock: SlaClock, ticket: Ticket, metric: str, *, policy: SlaPolicy, seconds: int, now: datetime) -> None:
+    """(Re)start a clock's cycle under a policy and schedule it (no save)."""
     clock.policy, clock.calendar_id = policy, policy.calendar_id
     clock.cycle += 1
     clock.target_seconds = seconds
@@ -214,10 +228,7 @@ def _start(
     clock.state = State.RUNNING
     if policy.pauses(metric, ticket.status):
         clock.state, clock.paused_at, clock.segment_started_at = State.PAUSED, now, None
-    schedule = schedule_of(policy.calendar)
-    schedule_clock(clock, schedule=schedule, fired_step_ids=[])
-    clock.save()
-    return clock
+    schedule_clock(clock, schedule=schedule_of(policy.calendar), fired_step_ids=[])
 
 
 # Working seconds past the target before an ended clock counts as late: an answer at the due
@@ -300,11 +311,38 @@ def refresh_ticket_due(ticket: Ticket) -> None:
         Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
 
 
-def sla_ticket_created(*, ticket: Ticket, now: datetime) -> None:
+def sla_clocks_plan(*, ticket: Ticket, now: datetime) -> list[SlaClock]:
+    """The first clocks of a ticket about to be inserted, scheduled but not saved, and the
+    ticket's `sla_due_at` set from them: the ticket's own INSERT carries its queue key (no UPDATE
+    after it) and sla_clocks_save writes the clocks in one INSERT."""
     matching = matching_policies(ticket)
+    clocks = []
     for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
-        _start(ticket, metric, policy=policy_for_metric(ticket, metric, matching=matching), existing=None, now=now)
-    refresh_ticket_due(ticket)
+        policy = policy_for_metric(ticket, metric, matching=matching)
+        seconds = target_seconds(policy, priority=ticket.priority, metric=metric) if policy else None
+        if seconds is None:
+            continue
+        clock = SlaClock(metric=metric, cycle=0)
+        _arm(clock, ticket, metric, policy=policy, seconds=seconds, now=now)
+        clocks.append(clock)
+    running = [clock.due_at for clock in clocks if clock.state == State.RUNNING and clock.due_at is not None]
+    ticket.sla_due_at = min(running) if running else None
+    return clocks
+
+
+def sla_clocks_save(*, ticket: Ticket, clocks: list[SlaClock]) -> list[SlaClock]:
+    """Insert the clocks sla_clocks_plan made, once the ticket has its id."""
+    for clock in clocks:
+        clock.ticket = ticket
+    return SlaClock.objects.bulk_create(clocks)
+
+
+def sla_ticket_created(*, ticket: Ticket, now: datetime) -> None:
+    """The clocks of a ticket already saved (tickets.services.ticket_create plans them before
+    the INSERT instead)."""
+    clocks = sla_clocks_plan(ticket=ticket, now=now)
+    sla_clocks_save(ticket=ticket, clocks=clocks)
+    Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=ticket.sla_due_at)
 
 
 def sla_public_agent_reply(*, ticket: Ticket, now: datetime) -> None:
