@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from .services import LINK_PLACEHOLDER, outbox_enqueue_email
+from .services import LINK_PLACEHOLDER, outbox_enqueue_email, outbox_enqueue_template
 
 # tickets.guest registers the minter of a guest's private link under this name.
 GUEST_LINK_MINTER = "tickets.guest_link"
@@ -68,15 +68,25 @@ def _to_customer(*, ticket: "Ticket", template: str, now: datetime, to: str | No
     )
 
 
-def ticket_created(*, ticket: "Ticket", now: datetime) -> None:
-    from tickets.selectors import ticket_queue_info
-
-    _to_customer(
-        ticket=ticket,
+def ticket_created(*, ticket: "Ticket", queue: dict, now: datetime) -> None:
+    """The acknowledgement of a new ticket, rendered when it is sent (not inside the creating
+    transaction) from the facts of the moment: reference, subject, team, place, promises."""
+    context = _customer_context(ticket)
+    requester = ticket.requester
+    outbox_enqueue_template(
+        to=requester.email,
         template="ticket_created",
+        context={
+            **{name: value for name, value in context.items() if name != "ticket"},
+            "ticket": {"reference": ticket.reference, "subject": ticket.subject, "team": {"name": ticket.team.name}},
+            "queue": queue,
+            "sla": _promises(ticket),
+        },
+        language=_customer_language(requester),
+        purpose="ticket_created",
+        ticket_reference=ticket.reference,
+        mint=_guest_mint(ticket, requester.email),
         now=now,
-        queue=ticket_queue_info(ticket=ticket, now=now),
-        sla=_promises(ticket),
     )
 
 

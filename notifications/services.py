@@ -88,6 +88,66 @@ def outbox_enqueue_email(
     return message
 
 
+DATETIME_TAG = "__datetime__"
+
+
+def _facts(value: Any) -> Any:
+    """A template context as JSON: datetimes tagged so the sender gets them back as datetimes."""
+    if isinstance(value, datetime):
+        return {DATETIME_TAG: value.isoformat()}
+    if isinstance(value, dict):
+        return {str(key): _facts(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_facts(item) for item in value]
+    return value
+
+
+def _from_facts(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {DATETIME_TAG}:
+            return datetime.fromisoformat(value[DATETIME_TAG])
+        return {key: _from_facts(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_facts(item) for item in value]
+    return value
+
+
+def outbox_enqueue_template(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    purpose: str,
+    ticket_reference: str = "",
+    mint: dict[str, Any] | None = None,
+    now: datetime,
+) -> OutboxMessage | None:
+    """Queue an e-mail rendered when it is sent, from facts fixed now: the context as plain data
+    (strings, numbers, datetimes, dicts and lists of them; no model instances), so the writing
+    transaction, and the row lock it may hold, never waits for template rendering."""
+    if not to:
+        return None
+    payload: dict[str, Any] = {"template": template, "language": language, "context": _facts(context)}
+    if mint is not None:
+        if mint.get("name") not in _link_minters:
+            raise ValueError(f"No link minter registered as {mint.get('name')!r}")
+        payload["mint"] = mint
+    message = OutboxMessage.objects.create(
+        kind=OutboxMessage.Kind.EMAIL,
+        recipient=to,
+        # For the admin's list; the e-mail's own subject is rendered with its body.
+        subject=f"[{ticket_reference}] {purpose}"[:255] if ticket_reference else purpose[:255],
+        payload=payload,
+        purpose=purpose,
+        ticket_reference=ticket_reference,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    transaction.on_commit(lambda: relay(message.pk))
+    return message
+
+
 def relay_many(message_ids: list[Any]) -> None:
     """Hand many committed rows to Celery as one task (a sweep can cause thousands)."""
     from .tasks import outbox_deliver_many_task
@@ -126,7 +186,7 @@ def _send_email(message: OutboxMessage) -> None:
     if "template" in payload:
         # Rows written in bulk (SLA alerts) carry a template and plain context, rendered here.
         subject, text, html = render_email(
-            payload["template"], payload.get("context", {}), payload.get("language", "en")
+            payload["template"], _from_facts(payload.get("context", {})), payload.get("language", "en")
         )
     else:
         subject, text, html = message.subject, message.payload.get("text", ""), message.payload.get("html", "")

@@ -30,6 +30,7 @@ from .models import (
     TicketEvent,
 )
 from .routing import initial_priority
+from .selectors import ticket_queue_info
 
 Status = Ticket.Status
 Kind = TicketEvent.Kind
@@ -112,7 +113,7 @@ def ticket_create(
         raise TicketInvalid(_("This category needs: %(fields)s.") % {"fields": labels}, field=missing[0])
     duplicate = find_possible_duplicate(requester=requester, category=category, fields=fields)
     priority = initial_priority(category=category, requester=requester, asset=fields.asset, amount=fields.amount)
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         requester=requester,
         category=category,
         team=category.default_team,
@@ -132,10 +133,14 @@ def ticket_create(
         updated_at=now,
         status_changed_at=now,
     )
+    # The clocks are planned first, so the ticket's INSERT carries its SLA due time (the queue's
+    # sort key) and no UPDATE follows it; they are written in one INSERT once the ticket has its id.
+    clocks = sla.sla_clocks_plan(ticket=ticket, now=now)
+    ticket.save(force_insert=True)
     message = Message.objects.create(
         ticket=ticket, author=requester, kind=Message.Kind.PUBLIC, body=body, created_at=now
     )
-    TicketEvent.record(
+    event = TicketEvent.record(
         ticket,
         actor=requester,
         kind=Kind.CREATED,
@@ -147,10 +152,25 @@ def ticket_create(
         message_id=message.pk,
         possible_duplicate_of=duplicate.reference if duplicate else None,
     )
-    sla.sla_ticket_created(ticket=ticket, now=now)
+    sla.sla_clocks_save(ticket=ticket, clocks=clocks)
+    _remember_new_rows(ticket, messages=[message], events=[event], clocks=clocks)
     if channel != Ticket.Channel.GUEST:  # a guest gets the e-mail with their private link instead
-        emails.ticket_created(ticket=ticket, now=now)
+        # Counted once, inside the transaction: the e-mail and the API's answer say the same place.
+        ticket.queue_info = ticket_queue_info(ticket=ticket, now=now)
+        emails.ticket_created(ticket=ticket, queue=ticket.queue_info, now=now)
     return ticket
+
+
+def _remember_new_rows(ticket: Ticket, *, messages: list, events: list, clocks: list) -> None:
+    """Leave a new ticket's rows on the instance as prefetch_related leaves them (the relations
+    ticket_detail_queryset prefetches), so the e-mail and the API's answer read no row back."""
+    rows = {"messages": messages, "attachments": [], "events": events, "sla_clocks": clocks}
+    ticket._prefetched_objects_cache = {}
+    for name, values in rows.items():
+        queryset = getattr(ticket, name).get_queryset()
+        queryset._result_cache, queryset._prefetch_done = list(values), True
+        ticket._prefetched_objects_cache[name] = queryset
+    ticket._state.fields_cache["satisfaction"] = None  # a new ticket has no rating
 
 
 def _transition(

@@ -304,6 +304,9 @@ SPECTACULAR_SETTINGS = {
 # --- Desk rules ---------------------------------------------------------------
 TICKET_SUBJECT_MAX_LENGTH = 200
 MESSAGE_BODY_MAX_LENGTH = 20_000
+# A customer's place in the queue is counted exactly up to this many tickets ahead (an index range
+# read, bounded in work); further back it is an estimate (`queue.position_exact: false`).
+QUEUE_POSITION_EXACT_UP_TO = env.int("QUEUE_POSITION_EXACT_UP_TO", default=1000)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # Any request body but a multipart upload (JSON, forms); larger ones get a 413 (support_desk.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)

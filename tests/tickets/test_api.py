@@ -461,6 +461,7 @@ def test_ticket_detail_query_count_does_not_grow_with_messages(as_agent, agent, 
     for ticket, count in ((few, 10), (many, 100)):
         for index in range(count):
             MessageFactory(ticket=ticket, author=agent if index % 2 else ticket.requester)
+    count_queries(as_agent, f"/api/v1/tickets/{few.reference}/")  # the team's pace, then cached for a minute
     assert count_queries(as_agent, f"/api/v1/tickets/{few.reference}/") == count_queries(
         as_agent, f"/api/v1/tickets/{many.reference}/"
     )

@@ -120,7 +120,16 @@ class SatisfactionOutSerializer(serializers.Serializer):
 
 
 class QueueInfoSerializer(serializers.Serializer):
-    position = serializers.IntegerField(allow_null=True)
+    position = serializers.IntegerField(
+        allow_null=True, help_text=_("Place among the team's tickets awaiting a first answer; null once answered.")
+    )
+    position_exact = serializers.BooleanField(
+        allow_null=True,
+        help_text=_(
+            "False when the place is an estimate (far back in a long queue: counted exactly only for the first "
+            "places); null when there is no place."
+        ),
+    )
     estimated_first_response_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -396,11 +405,16 @@ class TicketDetailSerializer(TicketSerializer):
 
     @extend_schema_field(QueueInfoSerializer)
     def get_queue(self, ticket: Ticket) -> dict:
-        return QueueInfoSerializer(ticket_queue_info(ticket=ticket, now=timezone.now())).data
+        # A ticket just filed carries the place its creation counted (tickets.services.ticket_create).
+        info = getattr(ticket, "queue_info", None) or ticket_queue_info(ticket=ticket, now=timezone.now())
+        return QueueInfoSerializer(info).data
 
 
 class TicketCreateSerializer(StrictSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    # With its team: the new ticket is routed to it (no second query).
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True).select_related("default_team")
+    )
     subject = serializers.CharField(max_length=settings.TICKET_SUBJECT_MAX_LENGTH, validators=[validate_visible_text])
     body = serializers.CharField(max_length=settings.MESSAGE_BODY_MAX_LENGTH)
     asset = serializers.RegexField(r"^[A-Za-z0-9]{1,16}$", required=False, allow_blank=True, default="")
