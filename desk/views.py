@@ -1,7 +1,8 @@
 """The agent desk: thin views that render page shells for staff.
 
 Every page gets its data from the REST API (the same one integrations use); a view only checks who
-may open it and passes what the page's JavaScript needs to start (a reference).
+may open it and passes what the page's JavaScript needs to start: a reference, and the read-only
+reference data for its controls (desk.bootstrap), which the page would otherwise fetch.
 """
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
 from accounts.roles import is_staff_member
+
+from .bootstrap import desk_reference_data
 
 
 @method_decorator([ensure_csrf_cookie, never_cache], name="dispatch")
@@ -30,6 +33,7 @@ class DeskPage(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["attachment_max_bytes"] = getattr(settings, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+        context["reference_data"] = desk_reference_data(user=self.request.user)
         return context
 
 

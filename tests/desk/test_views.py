@@ -1,5 +1,6 @@
 """The desk's page shells: who may open them, what they load, in which language."""
 
+import json
 import re
 
 import pytest
@@ -64,12 +65,13 @@ def test_a_reference_outside_the_api_alphabet_is_a_404(client):
 
 @pytest.mark.parametrize("path", ["/desk/", "/desk/tickets/SD-AAAA-BBBB-CCCC/"])
 def test_pages_have_no_inline_script(client, path):
-    """The CSP allows script only from 'self': every <script> must have a src."""
+    """The CSP allows script only from 'self': every <script> must have a src (or be a JSON data
+    block, which a browser never runs: the embedded reference data)."""
     client.force_login(AgentFactory())
     html = client.get(path).content.decode()
     scripts = re.findall(r"<script\b[^>]*>", html)
     assert scripts
-    assert all("src=" in tag for tag in scripts), scripts
+    assert all("src=" in tag or 'type="application/json"' in tag for tag in scripts), scripts
     assert not re.search(r"<[^>]+\son[a-z]+=", html)  # no inline event handlers
 
 
@@ -90,3 +92,31 @@ def test_the_language_switch_choice_wins_over_the_browser(client):
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/desk/"})
     response = client.get("/desk/", HTTP_ACCEPT_LANGUAGE="en")
     assert '<html lang="zh-hans">' in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/desk/", "/desk/tickets/SD-AAAA-BBBB-CCCC/"])
+def test_pages_embed_the_reference_data_the_api_answers(client, path, payments, general):
+    from rest_framework.test import APIClient
+
+    from accounts.models import Role
+    from tests.factories import CategoryFactory, MacroFactory
+
+    agent = AgentFactory(teams=[payments])
+    AgentFactory(role=Role.LEAD)
+    CategoryFactory(code="deposit_missing", default_team=payments)
+    MacroFactory(team=payments)
+    MacroFactory(team=general)  # another team's macro: neither the API nor the page shows it
+    MacroFactory(team=None)
+    client.force_login(agent)
+    html = client.get(path).content.decode()
+    embedded = json.loads(
+        re.search(r'<script id="desk-reference-data" type="application/json">(.*?)</script>', html).group(1)
+    )
+    api = APIClient()
+    api.force_authenticate(agent)
+    answers = {
+        name: api.get(f"/api/v1/{name}/").json() for name in ("macros", "teams", "agents", "categories", "networks")
+    }
+    answers["macros"] = answers["macros"]["results"]  # the page uses the first page
+    assert embedded == answers
+    assert len(embedded["macros"]) == 2

@@ -114,3 +114,44 @@ def test_unchanged_poll_with_a_token_costs_one_query(agent, busy_queue):
     assert response.status_code == 304
     assert count <= 2
     assert count == 1  # the token with its user
+
+
+# The ticket workspace on opening (desk/static/desk/ticket.js): the page itself, with the read-only
+# reference data for its controls embedded (desk.bootstrap: macros, teams, agents with their
+# groups and teams, categories), then its two API calls: the ticket's detail and its events.
+WORKSPACE_PAGE_QUERIES = 9  # the session, the user, the role, then the 6 of the reference data
+WORKSPACE_API_QUERIES = 11  # detail 7 (STAFF_DETAIL_QUERIES without the queue place), events 4
+WORKSPACE_API_BUDGET = 12  # issue 9
+
+
+def test_ticket_workspace_opens_within_its_query_budget(agent, customer, category, sla_policy, macro_set):
+    ticket = services.ticket_create(
+        requester=customer,
+        category=category,
+        subject="Withdrawal",
+        body="Help",
+        fields=services.TicketFields(asset="USDT", amount=5, txid=f"{1:064x}"),
+        now=timezone.now(),
+    )
+    services.message_add(ticket=ticket, author=agent, body="Looking", now=timezone.now())  # answered: open
+    browser = APIClient()
+    browser.force_login(agent)
+    page, page_queries = queries(browser, f"/desk/tickets/{ticket.reference}/")
+    assert page.status_code == 200 and b"desk-reference-data" in page.content
+    api_queries = 0
+    for url in (f"/api/v1/tickets/{ticket.reference}/", f"/api/v1/tickets/{ticket.reference}/events/?page_size=100"):
+        client = APIClient()
+        fresh(client, agent)
+        response, count = queries(client, url)
+        assert response.status_code == 200
+        api_queries += count
+    assert page_queries == WORKSPACE_PAGE_QUERIES
+    assert api_queries == WORKSPACE_API_QUERIES <= WORKSPACE_API_BUDGET
+
+
+@pytest.fixture
+def macro_set(payments, other_agent):
+    from tests.factories import MacroFactory
+
+    for team in (payments, None, payments):
+        MacroFactory(team=team)

@@ -2,7 +2,7 @@
 // layer, conditional GETs (ETag) and uploads with a visibility flag. Builds on the portal's
 // api.js, dom.js and i18n.js; every string goes through the JavaScript catalogue (jsi18n).
 
-import { ApiError, getCookie } from "/static/portal/api.js";
+import { ApiError, api, getCookie } from "/static/portal/api.js";
 import { h } from "/static/portal/dom.js";
 import { fmt, formatDateTime, formatDuration, formatDurationShort, priorityLabel } from "/static/portal/i18n.js";
 
@@ -318,4 +318,19 @@ export function amountText(ticket) {
   const amount = ticket.amount;
   if (amount === null || amount === undefined || amount === "") return asset;
   return asset ? `${amount} ${asset}` : String(amount);
+}
+
+/** The read-only reference data the page was rendered with (desk/bootstrap.py), by name: the same
+ * as the API call it replaces. Missing (an older page, a test page): the API is asked. */
+export function referenceData(name, path) {
+  const script = document.getElementById("desk-reference-data");
+  if (script) {
+    try {
+      const data = JSON.parse(script.textContent);
+      if (data && name in data) return Promise.resolve(data[name]);
+    } catch {
+      /* fall back to the API */
+    }
+  }
+  return api.get(path);
 }

@@ -15,6 +15,7 @@ import {
   plainKey,
   priorityLabel,
   priorityPill,
+  referenceData,
   rememberQueueUrl,
   setupShortcutsDialog,
   slaStateLabel,
@@ -466,10 +467,10 @@ function fillSelect(select, items, { keep = 1 } = {}) {
 
 async function loadReferenceData() {
   const [teams, agents, categories, macros] = await Promise.allSettled([
-    api.get("teams/"),
-    api.get("agents/"),
-    api.get("categories/"),
-    api.get("macros/"),
+    referenceData("teams", "teams/"),
+    referenceData("agents", "agents/"),
+    referenceData("categories", "categories/"),
+    referenceData("macros", "macros/"),
   ]);
   state.ref.teams = teams.status === "fulfilled" ? results(teams.value) : [];
   state.ref.agents = agents.status === "fulfilled" ? results(agents.value) : [];

@@ -19,6 +19,7 @@ import {
   priorityLabel,
   priorityPill,
   queueUrl,
+  referenceData,
   sendJson,
   setupShortcutsDialog,
   startTicking,
@@ -87,11 +88,11 @@ async function loadTicket() {
 
 async function loadReferenceData() {
   const [macros, teams, agents, categories, networks] = await Promise.allSettled([
-    api.get("macros/"),
-    api.get("teams/"),
-    api.get("agents/"),
-    api.get("categories/"),
-    api.get("networks/"),
+    referenceData("macros", "macros/"),
+    referenceData("teams", "teams/"),
+    referenceData("agents", "agents/"),
+    referenceData("categories", "categories/"),
+    referenceData("networks", "networks/"),
   ]);
   const value = (outcome) => (outcome.status === "fulfilled" ? results(outcome.value) : []);
   state.macros = value(macros);
