@@ -115,6 +115,7 @@ class QueueFilter(django_filters.FilterSet):
             return queryset
         if len(text) > MAX_SEARCH_LENGTH:
             raise ValidationError({"q": [_("Search for at most %(count)d characters.") % {"count": MAX_SEARCH_LENGTH}]})
+        requesters = requesters_matching(text)
         exact = queryset.alias(
             txid_upper=Upper("txid"), address_upper=Upper("address"), order_upper=Upper("order_id")
         ).filter(identifier_match(text))
@@ -122,31 +123,35 @@ class QueueFilter(django_filters.FilterSet):
         # (Left in the page query, the planner, which has no statistics for the partial UPPER()
         # indexes, expects many matches and walks the queue index in order instead: seconds.)
         ids = list(exact.order_by().values_list("pk", flat=True)[:MAX_IDENTIFIER_MATCHES])
+        # The requester's tickets stay a condition of the page query, not a list of their ids: a
+        # customer with hundreds of tickets is one range of ticket_requester_idx, sorted for the page.
+        if ids and requesters:
+            return queryset.filter(Q(pk__in=ids) | Q(requester_id__in=requesters))
+        if requesters:
+            return queryset.filter(requester_id__in=requesters)
         if ids:
             return queryset.filter(pk__in=ids)
         return queryset.filter(subject__icontains=text)
 
 
-def identifier_match(text: str) -> Q:
-    """Tickets whose reference, transaction hash, address or order id is this text (any case), or
-    whose requester has this e-mail address (any case) or exchange UID. Each branch is one index
-    (the unique reference, the partial UPPER() indexes of tickets/0012, the requester index), so
-    PostgreSQL combines them with a BitmapOr; the requesters are looked up first (one query on the
-    UPPER(email) index of accounts/0002 and the exchange_uid index)."""
-    upper = text.upper()
-    # A UNION of two index lookups (an OR across the join would scan every user).
-    by_email = User.objects.alias(email_upper=Upper("email")).filter(email_upper=upper, email__gt="")
+def requesters_matching(text: str) -> list[int]:
+    """Accounts whose e-mail address is this text (any case) or whose exchange UID it is: a UNION
+    of two index lookups (the UPPER(email) index of accounts/0003, the exchange_uid index; an OR
+    across the join would scan every user)."""
+    by_email = User.objects.alias(email_upper=Upper("email")).filter(email_upper=text.upper(), email__gt="")
     by_uid = CustomerProfile.objects.filter(exchange_uid=text)
-    requesters = list(
-        by_email.values_list("pk", flat=True).union(by_uid.values_list("user_id", flat=True))[:MAX_REQUESTERS]
-    )
+    return list(by_email.values_list("pk", flat=True).union(by_uid.values_list("user_id", flat=True))[:MAX_REQUESTERS])
+
+
+def identifier_match(text: str) -> Q:
+    """Tickets whose reference, transaction hash, address or order id is this text (any case).
+    Each branch is one index (the unique reference, the partial UPPER() indexes of tickets/0012),
+    so PostgreSQL combines them with a BitmapOr."""
+    upper = text.upper()
     # `<> ''` as in the partial indexes' conditions, so the planner may use them.
-    match = (
+    return (
         Q(reference=upper)
         | (Q(txid_upper=upper) & ~Q(txid=""))
         | (Q(address_upper=upper) & ~Q(address=""))
         | (Q(order_upper=upper) & ~Q(order_id=""))
     )
-    if requesters:
-        match |= Q(requester_id__in=requesters)
-    return match
