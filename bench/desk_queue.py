@@ -107,7 +107,18 @@ class Desk:
         page_sql = main_ticket_query(sample)
         if page_sql and group in ("queue", "view", "search"):
             text, verdict = explain(page_sql)
-            self.plans.append((f"{group}: {name}", verdict, text))
+            self.plans.append((f"{group}: {name}" + (" (ids step)" if group == "search" else ""), verdict, text))
+        # A search's page query comes after its ids step: the last ordered SELECT on the tickets.
+        ordered = [
+            query["sql"]
+            for query in sample
+            if query["sql"].startswith("SELECT")
+            and 'FROM "tickets_ticket"' in query["sql"]
+            and "ORDER BY" in query["sql"]
+        ]
+        if group == "search" and ordered and ordered[-1] != page_sql:
+            text, verdict = explain(ordered[-1])
+            self.plans.append((f"{group}: {name} (page)", verdict, text))
         return row
 
     def queue_url(self, **params: Any) -> str:
