@@ -243,7 +243,13 @@ def ticket_queue_info(*, ticket: Ticket, now: datetime) -> dict[str, Any]:
     )
     # (queue_due, created_at, id) < the ticket's own: one range of ticket_waiting_first_idx.
     mine = RowValue(Value(ticket.sla_due_at or FAR_FUTURE), Value(ticket.created_at), Value(ticket.pk))
-    ahead_of_me = waiting.filter(LessThan(RowValue(QUEUE_DUE, F("created_at"), F("id")), mine)).values("pk")
+    # In the index's order, so the LIMIT stops the index scan after `bound` entries (unordered,
+    # the planner may pick a scan of the table that the LIMIT stops early only by luck).
+    ahead_of_me = (
+        waiting.filter(LessThan(RowValue(QUEUE_DUE, F("created_at"), F("id")), mine))
+        .order_by(QUEUE_DUE, "created_at", "id")
+        .values("pk")
+    )
     bound = settings.QUEUE_POSITION_EXACT_UP_TO
     ahead = ahead_of_me[:bound].count()
     exact = ahead < bound
