@@ -1,0 +1,128 @@
+"""Query budgets of filing a ticket and of the customer's first look at it (STYLE.md rule 11): fixed
+counts, whatever the size of the tickets table (bench/queue_and_create.py measures them at 1M)."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from notifications.models import OutboxMessage
+from tests.factories import TicketFactory
+from tickets.models import Ticket
+
+# POST tickets/ by a customer, the SLA configuration already loaded: the category (with its team),
+# the customer's tier, the ticket, its first message, its `created` event, its two SLA clocks (one
+# INSERT), the queue position (one bounded index range), the outbox row, the caller's role for the
+# answer; a savepoint and its release (the service's atomic block inside the test's transaction;
+# BEGIN and COMMIT in production). The team's pace (first answers in 24 h) is counted once a minute.
+CREATE_QUERIES = 11
+TEAM_PACE_QUERIES = 1
+# First use of the SLA configuration in a process, and after each change (sla.config_cache): the
+# policies with their categories, targets, calendar intervals and holidays; the ladders with steps.
+SLA_SNAPSHOT_QUERIES = 7
+# GET tickets/{reference}/ by its customer: the role, the ticket (joined), messages, attachments,
+# events, clocks, the queue position.
+FIRST_VIEW_QUERIES = 7
+
+
+def payload(**overrides):
+    return {"category": "other", "subject": "Where is my deposit?", "body": "Sent an hour ago.", **overrides}
+
+
+def fresh(client, user):
+    # A fresh user object per request, as in production (the role is cached on the instance).
+    client.force_authenticate(type(user).objects.get(pk=user.pk))
+
+
+def post_ticket(client, user, **overrides):
+    fresh(client, user)
+    with CaptureQueriesContext(connection) as context:
+        response = client.post("/api/v1/tickets/", payload(**overrides), format="json")
+    assert response.status_code == 201, response.content
+    return response, len(context.captured_queries)
+
+
+def get_ticket(client, user, reference):
+    fresh(client, user)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(f"/api/v1/tickets/{reference}/")
+    assert response.status_code == 200
+    return response, len(context.captured_queries)
+
+
+@pytest.fixture
+def filing(api_client, customer, other_category, sla_policy):
+    """The SLA configuration loaded and the team's pace counted, as in a running server."""
+    post_ticket(api_client, customer)
+    return api_client
+
+
+def test_filing_a_ticket_costs_a_fixed_number_of_queries(filing, customer):
+    _, count = post_ticket(filing, customer)
+    assert count == CREATE_QUERIES
+
+
+def test_filing_behind_many_tickets_costs_the_same_queries(filing, customer, other_category):
+    for _ in range(30):
+        TicketFactory(category=other_category, sla_due_at=timezone.now())
+    _, count = post_ticket(filing, customer)
+    assert count == CREATE_QUERIES
+
+
+def test_first_filing_in_a_process_loads_the_sla_configuration_once(api_client, customer, other_category, sla_policy):
+    _, first = post_ticket(api_client, customer)
+    _, second = post_ticket(api_client, customer)
+    assert (first, second) == (CREATE_QUERIES + TEAM_PACE_QUERIES + SLA_SNAPSHOT_QUERIES, CREATE_QUERIES)
+
+
+def test_a_policy_change_reloads_the_configuration_once(filing, customer, sla_policy):
+    target = sla_policy.targets.get(metric="first_response", priority="normal")
+    target.minutes = 30
+    target.save()
+    _, after_change = post_ticket(filing, customer)
+    _, again = post_ticket(filing, customer)
+    assert (after_change, again) == (CREATE_QUERIES + SLA_SNAPSHOT_QUERIES, CREATE_QUERIES)
+
+
+def test_a_policy_change_applies_to_the_next_ticket(filing, customer, sla_policy):
+    target = sla_policy.targets.get(metric="first_response", priority="normal")
+    target.minutes = 30
+    target.save()
+    response, _ = post_ticket(filing, customer)
+    ticket = Ticket.objects.get(reference=response.json()["reference"])
+    assert ticket.sla_due_at == ticket.created_at + timedelta(minutes=30)
+
+
+def test_the_answer_is_the_ticket_as_its_detail_shows_it(filing, customer):
+    created, _ = post_ticket(filing, customer)
+    shown, _ = get_ticket(filing, customer, created.json()["reference"])
+    assert created.json() == shown.json()
+
+
+def test_customer_first_view_costs_a_fixed_number_of_queries(filing, customer):
+    created, _ = post_ticket(filing, customer)
+    _, count = get_ticket(filing, customer, created.json()["reference"])
+    assert count == FIRST_VIEW_QUERIES
+
+
+def test_first_view_far_back_in_the_queue_adds_only_the_estimate(filing, customer, other_category, settings):
+    settings.QUEUE_POSITION_EXACT_UP_TO = 3
+    for _ in range(5):
+        TicketFactory(category=other_category, sla_due_at=timezone.now())  # due before the new one
+    created, _ = post_ticket(filing, customer)
+    response, count = get_ticket(filing, customer, created.json()["reference"])
+    # PostgreSQL's row estimate is one EXPLAIN (planning only); elsewhere the bound is the estimate.
+    assert count == FIRST_VIEW_QUERIES + (connection.vendor == "postgresql")
+    assert response.json()["queue"]["position_exact"] is False
+
+
+def test_the_acknowledgement_is_rendered_when_sent_not_when_filed(filing, customer, django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False):
+        created, _ = post_ticket(filing, customer)
+    row = OutboxMessage.objects.get(ticket_reference=created.json()["reference"], purpose="ticket_created")
+    assert "text" not in row.payload and "html" not in row.payload
+    assert row.payload["context"]["ticket"]["reference"] == created.json()["reference"]
