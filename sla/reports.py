@@ -1,10 +1,11 @@
 """The SLA report: what leads read to see whether the desk keeps its promises.
 
 Everything is computed by the database, whatever the number of tickets: counts and breakdowns
-with GROUP BY, percentiles with PostgreSQL's percentile_cont (one pass over the tickets, one sort
-per measure), and on SQLite by fetching the few ranked rows the interpolation needs. Both give the
-same numbers as statistics.quantiles(method="inclusive"), i.e. linear interpolation between the
-closest ranks (PERCENTILE_CONT)."""
+with GROUP BY, percentiles with PostgreSQL's percentile_cont (one index-only range scan and one
+sort per measure), and on SQLite by fetching the few ranked rows the interpolation needs. Both
+give the same numbers as statistics.quantiles(method="inclusive"), i.e. linear interpolation
+between the closest ranks (PERCENTILE_CONT). On PostgreSQL the independent statements run side by
+side on a few connections that share one snapshot, so the report reads one consistent state."""
 
 import math
 import queue
@@ -137,21 +138,25 @@ def _compliance(*, since: datetime, until: datetime) -> dict:
 def _breaches(*, since: datetime, until: datetime) -> tuple[dict[str, int], dict[str, int]]:
     """sla_breached events of the period by team and by category: one GROUP BY (team, category)
     in SQL, whose few rows (teams x categories) are then added up. Events say where the ticket
-    stood when the clock ran out (sweep._where), so no join to the tickets is needed; for older
-    events without it, the ticket's current team and category are looked up (COALESCE evaluates
-    the subquery only for those)."""
+    stood when the clock ran out (sweep._where), so no join to the tickets is needed, and the
+    covering index event_breach_cover_idx answers it alone. Older events without it (the row of
+    the NULL group) are looked up again with the ticket's current team and category."""
+    breaches = TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA_BREACHED, at__gte=since, at__lt=until)
+    rows = list(breaches.values_list(KT("data__team"), KT("data__category")).annotate(breaches=Count("id")).order_by())
+    if any(team is None or category is None for team, category, _ in rows):
 
-    def where(key: str, ticket_field: str) -> Coalesce:
-        current = Ticket.objects.filter(pk=OuterRef("ticket_id")).order_by().values(ticket_field)[:1]
-        return Coalesce(KT(f"data__{key}"), Subquery(current), output_field=TextField())
+        def where(key: str, ticket_field: str) -> Coalesce:
+            current = Ticket.objects.filter(pk=OuterRef("ticket_id")).order_by().values(ticket_field)[:1]
+            return Coalesce(KT(f"data__{key}"), Subquery(current), output_field=TextField())
 
-    rows = (
-        TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA_BREACHED, at__gte=since, at__lt=until)
-        .annotate(team=where("team", "team__code"), category=where("category", "category__code"))
-        .values_list("team", "category")
-        .annotate(breaches=Count("id"))
-        .order_by()
-    )
+        rows = [row for row in rows if row[0] is not None and row[1] is not None]
+        rows += (
+            breaches.filter(Q(data__team__isnull=True) | Q(data__category__isnull=True))
+            .annotate(team=where("team", "team__code"), category=where("category", "category__code"))
+            .values_list("team", "category")
+            .annotate(breaches=Count("id"))
+            .order_by()
+        )
     by_team: dict[str, int] = {}
     by_category: dict[str, int] = {}
     for team, category, count in rows:
@@ -173,13 +178,15 @@ def _tune(cursor) -> None:
 
 
 def _postgresql_parts(*, since: datetime, until: datetime) -> dict[str, Callable[[], object]]:
-    """The report's independent statements, slowest first (the order they are started in)."""
+    """The report's independent statements, in the order they are started: longest first (at 1M
+    answered tickets: each percentile set ~0.29 s, the counts ~0.25 s, breaches and compliance
+    less), so that two connections finish at about the same time."""
     return {
-        "breaches": lambda: _breaches(since=since, until=until),
         "first": lambda: _percentile_cont("first_response_at", since=since, until=until),
         "solved": lambda: _percentile_cont("solved_at", since=since, until=until),
-        "compliance": lambda: _compliance(since=since, until=until),
         "counts": lambda: _ticket_counts(since=since, until=until),
+        "breaches": lambda: _breaches(since=since, until=until),
+        "compliance": lambda: _compliance(since=since, until=until),
     }
 
 

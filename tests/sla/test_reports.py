@@ -148,3 +148,13 @@ def test_report_parts_read_one_snapshot_taken_when_the_report_began(history, now
 
     monkeypatch.setattr(reports, "_postgresql_parts", parts_with_a_write_before_the_counts)
     assert sla_report(since=now - timedelta(days=7), until=now, workers=2)["tickets_created"] == len(history)
+
+
+def test_breach_events_with_and_without_their_team_are_counted_together(history, other_category, now):
+    at = now - timedelta(days=1)
+    kind = TicketEvent.Kind.SLA_BREACHED
+    TicketEvent.record(history[0], actor=None, kind=kind, at=at, team="security", category=other_category.code)
+    TicketEvent.record(history[1], actor=None, kind=kind, at=at)  # written before events named them
+    result = report(now)
+    assert result["breaches_by_team"] == dict(sorted({"security": 1, history[1].team.code: 1}.items()))
+    assert result["breaches_by_category"] == dict(sorted({other_category.code: 1, history[1].category.code: 1}.items()))
