@@ -256,6 +256,41 @@ class SlaClock(models.Model):
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+    # Where the ticket stood when the clock was fulfilled (the report's breakdowns by team,
+    # category, priority, channel and agent read them from sla_clock_fulfilled_idx alone, with no
+    # join to the tickets). Plain ids, no constraint: a deleted team or agent leaves its history.
+    ended_team = models.ForeignKey(
+        Team,
+        verbose_name=_("team when fulfilled"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    ended_category = models.ForeignKey(
+        Category,
+        verbose_name=_("category when fulfilled"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    ended_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee when fulfilled"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    ended_priority = models.CharField(_("priority when fulfilled"), max_length=10, blank=True, default="")
+    ended_channel = models.CharField(_("channel when fulfilled"), max_length=8, blank=True, default="")
 
     class Meta:
         ordering = ["ticket_id", "metric"]
@@ -270,8 +305,9 @@ class SlaClock(models.Model):
             # a running, unbreached clock (all the sweep rewrites, but for breaches) has no entry.
             models.Index(
                 fields=["fulfilled_at", "metric", "breached_at"],
+                include=["ended_team", "ended_category", "ended_assignee", "ended_priority", "ended_channel"],
                 condition=models.Q(fulfilled_at__isnull=False),
-                name="sla_clock_fulfilled_idx",
+                name="sla_clock_ended_idx",
             ),
             models.Index(
                 fields=["breached_at", "metric", "fulfilled_at"],

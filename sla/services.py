@@ -268,6 +268,10 @@ def _fulfil(ticket: Ticket, clock: SlaClock | None, now: datetime, state: str = 
         clock.paused_intervals = [*clock.paused_intervals, [clock.paused_at.isoformat(), now.isoformat()]]
     clock.state = state
     clock.fulfilled_at = now if state == State.FULFILLED else None
+    if state == State.FULFILLED:  # where the ticket stood: the report's breakdowns read these
+        clock.ended_team_id, clock.ended_category_id = ticket.team_id, ticket.category_id
+        clock.ended_assignee_id, clock.ended_priority = ticket.assignee_id, ticket.priority
+        clock.ended_channel = ticket.channel
     clock.segment_started_at = clock.paused_at = clock.next_check_at = None
     breach_recorded = overdue and clock.breached_at is None
     if breach_recorded:
