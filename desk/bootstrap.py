@@ -21,7 +21,9 @@ def desk_reference_data(*, user: User) -> dict[str, list[Any]]:
     """Five queries: macros, teams, agents (with their groups and teams), categories."""
     first_page = api_settings.PAGE_SIZE  # GET macros/ is paginated; the pages use its first page
     return {
-        "macros": MacroSerializer(selectors.macros_visible_to(user)[:first_page], many=True).data,
+        "macros": MacroSerializer(
+            selectors.macros_visible_to(user)[:first_page], many=True, context={"user": user}
+        ).data,
         "teams": TeamSerializer(selectors.teams_all(), many=True).data,
         "agents": AgentSerializer(selectors.agents_assignable(), many=True).data,
         "categories": CategorySerializer(selectors.categories_active(), many=True).data,

@@ -196,10 +196,13 @@ def categories_active() -> QuerySet[Category]:
 
 
 def macros_visible_to(user: User) -> QuerySet[Macro]:
+    """Shared macros of the caller's teams (leads and admins: of every team) and those shared by
+    every team, plus the caller's own personal macros; never another agent's personal ones."""
     macros = Macro.objects.filter(is_active=True).select_related("team", "set_team")
+    personal = Q(owner_id=user.pk)
     if sees_every_team(user):
-        return macros
-    return macros.filter(Q(team__isnull=True) | Q(team_id__in=team_ids_of(user)))
+        return macros.filter(Q(owner__isnull=True) | personal)
+    return macros.filter(Q(owner__isnull=True, team__isnull=True) | Q(team_id__in=team_ids_of(user)) | personal)
 
 
 # The team's pace (first answers in the last 24 hours) is read at most once a minute per team: an

@@ -15,6 +15,7 @@ from sla.selectors import ClockRow, customer_promises, staff_clocks
 from support_desk.serializers import StrictSerializer
 from support_desk.text import validate_visible_text
 
+from .. import macros as macro_rules
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..networks import NETWORKS, InvalidIdentifier, memo_missing_message, validate_amount, validate_identifier
 from ..selectors import ticket_customer_others, ticket_queue_info
@@ -516,14 +517,39 @@ class EventSerializer(serializers.ModelSerializer):
 class MacroSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="code", read_only=True)
     set_team = serializers.SerializerMethodField()
+    scope = serializers.SerializerMethodField()
+    can_edit = serializers.SerializerMethodField()
 
     class Meta:
         model = Macro
-        fields = ["id", "name", "body", "internal", "set_status", "set_priority", "set_team", "team"]
+        fields = [
+            "id",
+            "name",
+            "body",
+            "internal",
+            "set_status",
+            "set_priority",
+            "set_team",
+            "team",
+            "scope",
+            "can_edit",
+            "updated_at",
+        ]
 
     def get_set_team(self, macro: Macro) -> str:
         """The code of the team the macro moves the ticket to, or "" (as set_status and set_priority)."""
         return macro.set_team.code if macro.set_team_id else ""
+
+    @extend_schema_field(serializers.ChoiceField(choices=macro_rules.Scope.CHOICES))
+    def get_scope(self, macro: Macro) -> str:
+        """`personal` (the caller's own), `team` (shared with `team`) or `everyone`."""
+        return macro_rules.macro_scope(macro)
+
+    def get_can_edit(self, macro: Macro) -> bool:
+        """Whether the caller may edit and delete it (their own personal macros; leads: shared ones)."""
+        request = self.context.get("request")
+        user = self.context.get("user") or (request.user if request is not None else None)
+        return user is not None and macro_rules.macro_can_edit(user=user, macro=macro)
 
 
 class MacroCreateSerializer(StrictSerializer):
@@ -537,6 +563,12 @@ class MacroCreateSerializer(StrictSerializer):
     )
     set_team = serializers.SlugRelatedField(
         slug_field="code", queryset=Team.objects.all(), required=False, allow_null=True, default=None
+    )
+    scope = serializers.ChoiceField(
+        choices=macro_rules.Scope.CHOICES,
+        required=False,
+        help_text="`personal` (any agent), `team` (with `team`) or `everyone` (leads and admins). "
+        "Omitted: `team` when a team is given, else `everyone`.",
     )
 
 

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import desk_views, views
+from . import desk_views, macros, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -9,7 +9,7 @@ router.include_root_view = False
 router.include_format_suffixes = False
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("tickets", views.TicketViewSet, basename="ticket")
-router.register("macros", views.MacroViewSet, basename="macro")
+router.register("macros", macros.MacroViewSet, basename="macro")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),

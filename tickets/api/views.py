@@ -35,7 +35,7 @@ from support_desk.throttling import (
 from .. import guest, queue_version, selectors, services
 from ..export import public_record
 from ..guest import GuestAccess
-from ..models import Incident, Macro, Ticket
+from ..models import Incident, Ticket
 from ..networks import NETWORKS, InvalidIdentifier, network_as_dict, validate_identifier
 from .filters import QueueFilter
 from .permissions import IsStaffMember
@@ -51,8 +51,6 @@ from .serializers import (
     GuestLinkRequestSerializer,
     GuestTicketCreateSerializer,
     IncidentSerializer,
-    MacroCreateSerializer,
-    MacroSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     SatisfactionOutSerializer,
@@ -484,27 +482,6 @@ class QueueView(generics.ListAPIView):
         tickets = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(selectors.queue_rows_values(tickets))
         return self.get_paginated_response(queue_rows(page, now=timezone.now()))
-
-
-@extend_schema_view(
-    list=extend_schema(responses={200: MacroSerializer(many=True), 401: E401, 403: E403}),
-    create=extend_schema(
-        request=MacroCreateSerializer, responses={201: MacroSerializer, 400: E400, 401: E401, 403: E403}
-    ),
-)
-class MacroViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    serializer_class = MacroSerializer
-    permission_classes = [IsStaffMember]
-    queryset = Macro.objects.none()
-
-    def get_queryset(self):
-        return selectors.macros_visible_to(self.request.user)
-
-    def create(self, request):
-        serializer = MacroCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        macro = services.macro_create(actor=request.user, **serializer.validated_data)
-        return Response(MacroSerializer(macro).data, status=status.HTTP_201_CREATED)
 
 
 class NetworkListView(APIView):
