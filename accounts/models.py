@@ -60,6 +60,17 @@ class AgentProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent_profile")
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.TIER1)
     languages = models.JSONField(_("languages"), default=list, blank=True)
+    # Automatic assignment (tickets.routing) only chooses agents marked available.
+    available = models.BooleanField(
+        _("available"), default=False, help_text=_("Set by the agent in the desk: available or away.")
+    )
+    available_changed_at = models.DateTimeField(_("availability changed at"), null=True, blank=True)
+    max_open_tickets = models.PositiveSmallIntegerField(
+        _("open tickets cap"),
+        null=True,
+        blank=True,
+        help_text=_("Automatic assignment skips an agent who holds this many open tickets. Empty: no cap."),
+    )
 
     class Meta:
         verbose_name = _("agent profile")

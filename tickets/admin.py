@@ -52,7 +52,8 @@ class EventInline(ReadOnlyInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "lead", "member_count", "auto_assign"]
+    list_display = ["code", "name", "lead", "member_count", "routing"]
+    list_filter = ["routing"]
     search_fields = ["code", "name"]
     filter_horizontal = ["members"]
     autocomplete_fields = ["lead"]

@@ -62,11 +62,25 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="teams", blank=True
     )
-    auto_assign = models.BooleanField(
+
+    class Routing(models.TextChoices):
+        OFF = "off", _("Off (tickets wait for a claim)")
+        ROUND_ROBIN = "round_robin", _("Round robin")
+        LEAST_OPEN = "least_open", _("Fewest open tickets")
+
+    routing = models.CharField(
         _("automatic assignment"),
-        default=False,
-        help_text=_("When off, new tickets wait in the queue for an agent to claim them."),
+        max_length=16,
+        choices=Routing.choices,
+        default=Routing.OFF,
+        help_text=_(
+            "How a new ticket gets an agent: off (it waits in the queue for a claim), in turn, or to the "
+            "agent with the fewest open tickets. Only agents marked available who speak the ticket's "
+            "language and are under their cap are chosen."
+        ),
     )
+    # Advanced by every routed ticket, under the row's lock (tickets.routing): whose turn it is.
+    routing_turn = models.PositiveBigIntegerField(_("routing turn"), default=0, editable=False)
 
     class Meta:
         ordering = ["code"]

@@ -15,7 +15,7 @@ from accounts.roles import Role, is_staff_member, role_of, sees_every_team
 from notifications import emails
 from sla import services as sla
 
-from . import macros, uploads
+from . import macros, routing, uploads
 from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketTransitionError
 from .models import (
     Attachment,
@@ -136,6 +136,8 @@ def ticket_create(
     # The clocks are planned first, so the ticket's INSERT carries its SLA due time (the queue's
     # sort key) and no UPDATE follows it; they are written in one INSERT once the ticket has its id.
     clocks = sla.sla_clocks_plan(ticket=ticket, now=now)
+    # Automatic assignment (Team.routing): in the INSERT; no statement when the team's is off.
+    ticket.assignee_id = routing.route_new_ticket(team=ticket.team, language=language)
     ticket.save(force_insert=True)
     message = Message.objects.create(
         ticket=ticket, author=requester, kind=Message.Kind.PUBLIC, body=body, created_at=now
@@ -153,7 +155,8 @@ def ticket_create(
         possible_duplicate_of=duplicate.reference if duplicate else None,
     )
     sla.sla_clocks_save(ticket=ticket, clocks=clocks)
-    _remember_new_rows(ticket, messages=[message], events=[event], clocks=clocks)
+    events = [event, *routing.routed_events(ticket=ticket, now=now)]
+    _remember_new_rows(ticket, messages=[message], events=events, clocks=clocks)
     if channel != Ticket.Channel.GUEST:  # a guest gets the e-mail with their private link instead
         # Counted once, inside the transaction: the e-mail and the API's answer say the same place.
         ticket.queue_info = ticket_queue_info(ticket=ticket, now=now)

@@ -44,7 +44,7 @@ def snapshot() -> dict:
     return {
         "users": sorted(User.objects.values_list("username", "email", "is_staff", "is_superuser")),
         "teams": sorted(
-            (team.code, team.lead.username, sorted(team.members.values_list("username", flat=True)), team.auto_assign)
+            (team.code, team.lead.username, sorted(team.members.values_list("username", flat=True)), team.routing)
             for team in Team.objects.all()
         ),
         "categories": sorted(Category.objects.values_list("code", "default_team__code", "required_fields")),
@@ -117,5 +117,5 @@ def test_demo_accounts_are_exactly_the_contract_ones(settings):
     assert members["general"] == members["payments"] == {"agent1", "agent2"}
     assert members["security"] == {"secagent"}
     assert set(Team.objects.values_list("lead__username", flat=True)) == {"lead"}
-    assert not Team.objects.filter(auto_assign=True).exists()
+    assert not Team.objects.exclude(routing=Team.Routing.OFF).exists()
     assert User.objects.get(username="admin").is_superuser

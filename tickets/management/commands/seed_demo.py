@@ -198,7 +198,7 @@ class Command(BaseCommand):
         teams = {}
         for code, name in TEAMS:
             team, _ = Team.objects.update_or_create(
-                code=code, defaults={"name": name, "lead": lead, "auto_assign": False}
+                code=code, defaults={"name": name, "lead": lead, "routing": Team.Routing.OFF}
             )
             teams[code] = team
         teams["general"].members.set([agent1, agent2])
