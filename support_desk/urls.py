@@ -26,6 +26,7 @@ def api_root(request):
             "tickets": f"{base}tickets/",
             "queue": f"{base}queue/",
             "macros": f"{base}macros/",
+            "views": f"{base}views/",
             "articles": f"{base}articles/",
             "incidents": f"{base}incidents/",
             "sla_policies": f"{base}sla/policies/",
@@ -42,6 +43,7 @@ urlpatterns = [
     path("api/v1/", include("tickets.api.urls")),
     path("api/v1/", include("sla.api.urls")),
     path("api/v1/", include("knowledge.api.urls")),
+    path("api/v1/", include("desk.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Pages only: DRF's OPTIONS answer has no template to render there (a 500); now a 405.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", http_method_names=PAGE), name="api-docs"),
