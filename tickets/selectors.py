@@ -1,13 +1,11 @@
 """Every read the API needs, scoped to the caller and joined up front (no N+1)."""
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Value
 from django.db.models.lookups import LessThan
 
 from accounts.models import User
@@ -222,12 +220,22 @@ def _team_pace(*, team_id: int, now: datetime) -> int:
     return answered
 
 
-def _planner_rows(queryset: QuerySet) -> int | None:
-    """PostgreSQL's estimate of a query's rows (EXPLAIN, not run: planning only)."""
-    if connection.vendor != "postgresql":
-        return None
-    plan = json.loads(queryset.explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+def _ahead_beyond_bound(waiting: QuerySet, *, sample: dict[str, Any], bound: int) -> int:
+    """An estimate of the tickets ahead when more than `bound` are: the `bound` nearest ones ahead
+    (sample) tell how densely the queue is packed in due time just before this ticket; spread that
+    over the due times from the head of the team's queue (one index entry) to the sample's start."""
+    head = (
+        waiting.annotate(queue_due=QUEUE_DUE)
+        .order_by("queue_due", "created_at", "id")
+        .values_list("queue_due", flat=True)
+        .first()
+    )
+    oldest, newest = sample["oldest"], sample["newest"]
+    span = (newest - oldest).total_seconds() if oldest and newest else 0
+    if head is None or span <= 0 or newest >= FAR_FUTURE or bound < 2:
+        return bound  # no usable density (equal due times, or no running clock): at least the bound
+    # `bound` due times span bound - 1 gaps; as many gaps again between the head and the sample.
+    return bound + round((oldest - head).total_seconds() * (bound - 1) / span)
 
 
 def ticket_queue_info(*, ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -235,29 +243,31 @@ def ticket_queue_info(*, ticket: Ticket, now: datetime) -> dict[str, Any]:
     answer, in the agents' queue order (nearest SLA due time, then age), and an estimate from the
     team's recent pace.
 
-    The place is counted exactly up to settings.QUEUE_POSITION_EXACT_UP_TO tickets ahead (one
-    index range read, bounded in work whatever the size of the table); further back it is
-    PostgreSQL's estimate of that range's size (never less than the bound) and `position_exact`
-    is false."""
+    The place is counted exactly up to settings.QUEUE_POSITION_EXACT_UP_TO tickets ahead: one
+    index range read backwards from the ticket, bounded in work whatever the size of the table.
+    Further back it is an estimate from the density of that range (_ahead_beyond_bound) and
+    `position_exact` is false."""
     if ticket.first_response_at is not None or ticket.status not in AWAITING_FIRST_RESPONSE:
         return {"position": None, "position_exact": None, "estimated_first_response_at": None}
     waiting = Ticket.objects.filter(
         team_id=ticket.team_id, status__in=AWAITING_FIRST_RESPONSE, first_response_at__isnull=True
     )
-    # (queue_due, created_at, id) < the ticket's own: one range of ticket_waiting_first_idx.
-    mine = RowValue(Value(ticket.sla_due_at or FAR_FUTURE), Value(ticket.created_at), Value(ticket.pk))
-    # In the index's order, so the LIMIT stops the index scan after `bound` entries (unordered,
+    # (queue_due, created_at, id) < the ticket's own: one range of ticket_waiting_first_idx, read
+    # from the ticket backwards in the index's order, so the LIMIT ends the index scan (unordered,
     # the planner may pick a scan of the table that the LIMIT stops early only by luck).
-    ahead_of_me = (
-        waiting.filter(LessThan(RowValue(QUEUE_DUE, F("created_at"), F("id")), mine))
-        .order_by(QUEUE_DUE, "created_at", "id")
-        .values("pk")
-    )
+    mine = RowValue(Value(ticket.sla_due_at or FAR_FUTURE), Value(ticket.created_at), Value(ticket.pk))
     bound = settings.QUEUE_POSITION_EXACT_UP_TO
-    ahead = ahead_of_me[:bound].count()
+    nearest_ahead = (
+        waiting.annotate(queue_due=QUEUE_DUE)
+        .filter(LessThan(RowValue(F("queue_due"), F("created_at"), F("id")), mine))
+        .order_by(F("queue_due").desc(), "-created_at", "-id")
+        .values("queue_due")[:bound]
+    )
+    sample = nearest_ahead.aggregate(ahead=Count("*"), oldest=Min("queue_due"), newest=Max("queue_due"))
+    ahead = sample["ahead"]
     exact = ahead < bound
     if not exact:
-        ahead = max(ahead, _planner_rows(ahead_of_me) or 0)
+        ahead = _ahead_beyond_bound(waiting, sample=sample, bound=bound)
     position = ahead + 1
     answered = _team_pace(team_id=ticket.team_id, now=now)
     estimate = None

@@ -89,3 +89,23 @@ def test_queue_cursor_walks_tickets_with_and_without_due_times(as_agent, categor
         seen += [t["reference"] for t in page["results"]]
         url = page["next"]
     assert sorted(seen) == sorted(expected)
+
+
+def test_position_far_back_is_an_estimate_from_the_queue_density(category, sla_policy, settings):
+    settings.QUEUE_POSITION_EXACT_UP_TO = 4
+    now = timezone.now()
+    # Ten tickets due every ten minutes before the new one (due in 4 h): ten ahead, evenly spread.
+    for index in range(10):
+        TicketFactory(category=category, sla_due_at=now + timedelta(minutes=100 + 10 * index))
+    info = ticket_queue_info(ticket=create(category, at=now), now=now)
+    assert info["position_exact"] is False
+    assert info["position"] == 11
+
+
+def test_position_within_the_bound_is_exact(category, sla_policy, settings):
+    settings.QUEUE_POSITION_EXACT_UP_TO = 4
+    now = timezone.now()
+    for index in range(3):
+        TicketFactory(category=category, sla_due_at=now + timedelta(minutes=10 * index))
+    info = ticket_queue_info(ticket=create(category, at=now), now=now)
+    assert (info["position"], info["position_exact"]) == (4, True)
