@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import macros
+from .exceptions import TicketForbidden
 from .guest import guest_links_revoke
 from .models import (
     AssetThreshold,
@@ -169,17 +173,48 @@ class TicketEventAdmin(admin.ModelAdmin):
         return False
 
 
+class MacroAdminForm(forms.ModelForm):
+    """The desk's rule (tickets.macros), not only the model's: agents write their own personal
+    macros, leads and admins shared ones."""
+
+    user = None  # set per request by MacroAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            macros.macro_check_scope(actor=self.user, owner=cleaned.get("owner"), team=cleaned.get("team"))
+        except TicketForbidden as error:
+            raise ValidationError(str(error)) from error
+        return cleaned
+
+
 @admin.register(Macro)
 class MacroAdmin(admin.ModelAdmin):
-    list_display = ["name", "team", "internal", "set_status", "set_priority", "is_active"]
+    form = MacroAdminForm
+    list_display = ["name", "team", "owner", "internal", "set_status", "set_priority", "is_active", "updated_at"]
     list_filter = ["team", "internal", "is_active"]
     search_fields = ["name", "body"]
-    list_select_related = ["team"]
-    readonly_fields = ["created_by", "created_at"]
+    list_select_related = ["team", "owner"]
+    autocomplete_fields = ["owner"]
+    readonly_fields = ["created_by", "created_at", "updated_by", "updated_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or macros.macro_can_edit(user=request.user, macro=obj))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or macros.macro_can_edit(user=request.user, macro=obj))
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
+        obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
 
