@@ -54,6 +54,9 @@ RESOLUTION_BREACHED = 0.15
 CLOSED_SHARE = 0.3  # solved tickets later closed
 SEED = 20_261_201
 EVENT_COLUMNS = "ticket_id, actor_id, kind, data, at"
+FULFILLED_CLOCK_COLUMNS = (
+    f"{CLOCK_COLUMNS}, ended_team_id, ended_category_id, ended_assignee_id, ended_priority, ended_channel"
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -135,6 +138,12 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                 is_closed = rng.random() < CLOSED_SHARE and closed < now
                 breaches = []
                 clock_rows = []
+                members_of_team = members.get(team_id) or [None]
+                assignee = rng.choice(members_of_team)
+                # Where the ticket stood when each clock was fulfilled (sla.services._fulfil).
+                ended_where = "\t".join(
+                    (str(team_id), str(category.pk), str(assignee) if assignee else r"\N", priority, channels[index])
+                )
                 for metric, target, ended in (
                     (Metric.FIRST_RESPONSE, first_target, answered),
                     (Metric.RESOLUTION, resolution_target, solved),
@@ -147,12 +156,10 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                     clock_rows.append(
                         f"{metric}\tfulfilled\t1\t{target}\t{_ts(created)}\t\\N\t{(ended - created).total_seconds()}\t"
                         f"\\N\t[]\t{_ts(due)}\t{_ts(ended)}\t{breached_text}\t\\N\t"
-                        f"{policy.calendar_id}\t{ticket_id}\t{policy.pk}\n"
+                        f"{policy.calendar_id}\t{ticket_id}\t{policy.pk}\t{ended_where}\n"
                     )
                 clocks.write("".join(clock_rows))
                 last = closed if is_closed else solved
-                members_of_team = members.get(team_id) or [None]
-                assignee = rng.choice(members_of_team)
                 tickets.write(
                     "\t".join(
                         (
@@ -208,7 +215,7 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                 events_written += len(rows)
             for buffer, table, columns in (
                 (tickets, "tickets_ticket", TICKET_COLUMNS),
-                (clocks, "sla_slaclock", CLOCK_COLUMNS),
+                (clocks, "sla_slaclock", FULFILLED_CLOCK_COLUMNS),
                 (events, "tickets_ticketevent", EVENT_COLUMNS),
             ):
                 buffer.seek(0)

@@ -912,9 +912,16 @@ def _refresh_due(raised: set[int], tickets: dict[int, TicketRow], clocks: list[C
         tickets[ticket_id].sla_due_at = due.get(ticket_id)
 
 
-def _where(ticket) -> dict[str, str]:
-    """The team and category codes an SLA event records (sla.reports groups breaches by them)."""
-    return {"team": ticket.team.code, "category": ticket.category.code}
+def _where(ticket) -> dict[str, str | int | None]:
+    """Where the ticket stood, as an SLA event records it (sla.reports counts breaches by these):
+    team and category codes, priority, channel and the assignee's id."""
+    return {
+        "team": ticket.team.code,
+        "category": ticket.category.code,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "assignee": ticket.assignee_id if ticket.assignee_id is not None else "",  # "": nobody
+    }
 
 
 def _iso(value: datetime | None) -> str | None:

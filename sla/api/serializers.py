@@ -7,6 +7,7 @@ from support_desk.serializers import StrictSerializer
 from tickets.models import Category, Priority, Team, Ticket
 
 from ..models import BusinessCalendar, EscalationRule, Holiday, Metric, SlaPolicy, WorkingInterval
+from ..reports import DIMENSIONS, Scope
 
 
 class WorkingIntervalSerializer(StrictSerializer, serializers.ModelSerializer):
@@ -165,8 +166,32 @@ class EscalationRuleSerializer(StrictSerializer, serializers.ModelSerializer):
 class ReportQuerySerializer(StrictSerializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
+    team = serializers.SlugRelatedField(slug_field="code", queryset=Team.objects.all(), required=False)
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all(), required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    channel = serializers.ChoiceField(choices=Ticket.Channel.choices, required=False)
+    agent = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_staff=True), required=False
+    )
+    group_by = serializers.ChoiceField(choices=[(name, name) for name in DIMENSIONS], required=False)
+    format = serializers.ChoiceField(choices=[("json", "JSON"), ("csv", "CSV")], required=False)
+    table = serializers.ChoiceField(
+        choices=[("groups", _("figures per group")), ("backlog", _("open tickets per day"))],
+        required=False,
+        help_text=_("CSV only: the figures (one row for the scope, one per group) or the backlog."),
+    )
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("since") and attrs.get("until") and attrs["since"] >= attrs["until"]:
             raise serializers.ValidationError({"until": [_("`until` must be after `since`.")]})
         return attrs
+
+    def scope(self) -> Scope:
+        data = self.validated_data
+        return Scope(
+            team=data["team"].pk if data.get("team") else None,
+            category=data["category"].pk if data.get("category") else None,
+            priority=data.get("priority"),
+            channel=data.get("channel"),
+            agent=data["agent"].pk if data.get("agent") else None,
+        )

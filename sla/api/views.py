@@ -1,16 +1,20 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import sees_every_team
+from tickets.models import Priority, Ticket
 
 from .. import config, reports
 from ..models import BusinessCalendar, EscalationRule, SlaPolicy
+from .renderers import ReportCsvRenderer
 from .serializers import CalendarSerializer, EscalationRuleSerializer, PolicySerializer, ReportQuerySerializer
 
 E400 = OpenApiResponse(description="Invalid input; the body names each field's errors.")
@@ -113,20 +117,44 @@ class EscalationRuleViewSet(ConfigViewSet):
 
 class SlaReportView(APIView):
     """SLA compliance for a period: per metric, first response and resolution percentiles,
-    breaches by team and category. Defaults to the last 30 days."""
+    breaches by team and category, open tickets per day, satisfaction; narrowed to a team,
+    category, priority, channel or agent, and broken down by one of those (`group_by`).
+    Defaults to the last 30 days. `?format=csv` gives the same numbers as CSV."""
 
     permission_classes = [IsLeadOrAdmin]
+    renderer_classes = [JSONRenderer, ReportCsvRenderer]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("since", str, description="ISO 8601 start (default: 30 days ago)"),
+            OpenApiParameter("since", str, description="ISO 8601 start (default: 30 days before `until`)"),
             OpenApiParameter("until", str, description="ISO 8601 end (default: now)"),
+            OpenApiParameter("team", str, description="only this team (code)"),
+            OpenApiParameter("category", str, description="only this category (code)"),
+            OpenApiParameter("priority", str, enum=Priority.values),
+            OpenApiParameter("channel", str, enum=Ticket.Channel.values),
+            OpenApiParameter("agent", str, description="only this agent's tickets (username)"),
+            OpenApiParameter("group_by", str, enum=list(reports.DIMENSIONS), description="a breakdown in `groups`"),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+            OpenApiParameter("table", str, enum=["groups", "backlog"], description="CSV only"),
         ],
-        responses={200: OpenApiResponse(description="The report."), 400: E400, 401: E401, 403: E403},
+        responses={
+            (200, "application/json"): OpenApiResponse(response=OpenApiTypes.OBJECT, description="The report."),
+            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="The report as CSV."),
+            400: E400,
+            401: E401,
+            403: E403,
+        },
     )
     def get(self, request):
         query = ReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         until = query.validated_data.get("until") or timezone.now()
         since = query.validated_data.get("since") or until - timedelta(days=30)
-        return Response(reports.sla_report(since=since, until=until))
+        group_by = query.validated_data.get("group_by")
+        report = reports.sla_report(since=since, until=until, scope=query.scope(), group_by=group_by)
+        if request.accepted_renderer.format != "csv":
+            return Response(report)
+        table = query.validated_data.get("table", "groups")
+        rows = reports.backlog_rows(report) if table == "backlog" else reports.figure_rows(report)
+        name = f"sla-report-{since:%Y%m%d}-{until:%Y%m%d}-{table}.csv"
+        return Response(rows, headers={"Content-Disposition": f'attachment; filename="{name}"'})
