@@ -109,6 +109,10 @@ class UploadThrottle(DeskRateThrottle):
     scope = "upload"
 
 
+class PresenceThrottle(DeskRateThrottle):
+    scope = "presence"
+
+
 class PublicThrottle(DeskRateThrottle):
     """Public helpers (identifier checks, contact checks, votes): per IP."""
 

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import is_staff_member
+from accounts.roles import is_staff_member, sees_every_team
 from support_desk.errors import DomainError
 
 from . import selectors, services
@@ -140,3 +140,19 @@ def tickets_bulk(*, actor: User, references: Sequence[str], action: str, params:
     if action == "apply_macro":
         return tickets_bulk_apply_macro(macro_id=params["macro"], **common)
     raise TicketInvalid(_("Unknown action."), field="action")
+
+
+@transaction.atomic
+def tickets_bulk_reassign_agent(*, actor: User, agent: User, assignee: User | None, now: datetime) -> list[BulkResult]:
+    """A lead's choice when an agent goes away: every open ticket the agent holds goes to
+    `assignee`, or back to the queue (None), through tickets_bulk_assign (the same rules and
+    events as assigning each one by hand). Never automatic."""
+    if not sees_every_team(actor):
+        raise TicketForbidden(_("Only leads and admins can reassign another agent's tickets."))
+    references = list(
+        selectors.tickets_visible_to(actor)
+        .filter(assignee_id=agent.pk, status__in=selectors.OPEN_STATUSES)
+        .order_by("created_at", "id")
+        .values_list("reference", flat=True)
+    )
+    return tickets_bulk_assign(actor=actor, references=references, assignee=assignee, now=now)

@@ -154,7 +154,8 @@ def teams_all() -> QuerySet[Team]:
 
 
 def agents_assignable() -> list[dict[str, Any]]:
-    """Staff people (agents, leads, admins) with their team codes and role: two queries."""
+    """Staff people (agents, leads, admins) with their team codes, role and availability (joined):
+    two queries."""
     from accounts.roles import ROLE_GROUPS
 
     staff_groups = set(ROLE_GROUPS.values())
@@ -162,6 +163,7 @@ def agents_assignable() -> list[dict[str, Any]]:
         User.objects.filter(is_active=True)
         .filter(Q(groups__name__in=staff_groups) | Q(is_superuser=True))
         .distinct()
+        .select_related("agent_profile")
         .prefetch_related(
             Prefetch("groups", to_attr="role_groups"),
             Prefetch("teams", queryset=Team.objects.only("id", "code"), to_attr="team_list"),
@@ -180,6 +182,7 @@ def agents_assignable() -> list[dict[str, Any]]:
                 "name": person.get_full_name() or person.username,
                 "teams": sorted(team.code for team in person.team_list),
                 "role": str(role),
+                "available": bool(getattr(person, "agent_profile", None) and person.agent_profile.available),
             }
         )
     return rows

@@ -16,7 +16,7 @@ from notifications import emails
 from sla import services as sla
 
 from . import macros, routing, uploads
-from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketTransitionError
+from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketStale, TicketTransitionError
 from .models import (
     Attachment,
     Category,
@@ -65,6 +65,34 @@ class TicketFields:
 
 def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+# Events that are no change another agent must see before writing (the clock's own alarms, links).
+QUIET_EVENT_KINDS = {Kind.SLA_WARNING, Kind.SLA_BREACHED, Kind.GUEST_LINK_ISSUED, Kind.GUEST_LINK_REVOKED}
+STALE_CHANGES_SHOWN = 50
+
+
+def ticket_version(ticket: Ticket) -> int:
+    """The ticket's version: the id of its latest event (every change writes one; ids only grow).
+    From the prefetched events when the detail has them, else one query."""
+    cache = getattr(ticket, "_prefetched_objects_cache", {})
+    if "events" in cache:
+        return max((event.pk for event in cache["events"]), default=0)
+    return ticket.events.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _check_version(locked: Ticket, *, actor: User, expected_version: int | None) -> None:
+    """The optional precondition of a reply or a PATCH (`expected_version`): refused (409, with the
+    changes) when someone else changed the ticket after that version. The caller's own changes and
+    quiet events do not count. Checked under the ticket's lock: one query, only when asked."""
+    if expected_version is None:
+        return
+    newer = list(
+        locked.events.filter(pk__gt=expected_version).select_related("actor").order_by("-id")[:STALE_CHANGES_SHOWN]
+    )
+    changes = [e for e in reversed(newer) if e.kind not in QUIET_EVENT_KINDS and e.actor_id != actor.pk]
+    if changes:
+        raise TicketStale(_("The ticket changed since you loaded it."), changes=changes, version=newer[0].pk)
 
 
 def _touch(ticket: Ticket, now: datetime, *fields: str) -> None:
@@ -239,11 +267,21 @@ def ticket_reopen(*, ticket: Ticket, actor: User, now: datetime) -> Ticket:
 
 
 @transaction.atomic
-def message_add(*, ticket: Ticket, author: User, body: str, internal: bool = False, now: datetime) -> Message:
-    """A reply or an internal note. Customers' `internal` is never honoured."""
+def message_add(
+    *,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    internal: bool = False,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Message:
+    """A reply or an internal note. Customers' `internal` is never honoured. With
+    `expected_version`, refused (TicketStale) when someone else changed the ticket since."""
     staff = is_staff_member(author)
     internal = internal and staff
     locked = _lock(ticket)
+    _check_version(locked, actor=author, expected_version=expected_version)
     if locked.status == Status.CLOSED:
         raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
     kind = Message.Kind.INTERNAL if internal else Message.Kind.PUBLIC
@@ -406,10 +444,15 @@ def ticket_set_complaint(
 
 
 @transaction.atomic
-def ticket_update(*, ticket: Ticket, actor: User, changes: dict[str, Any], now: datetime) -> Ticket:
+def ticket_update(
+    *, ticket: Ticket, actor: User, changes: dict[str, Any], now: datetime, expected_version: int | None = None
+) -> Ticket:
     """PATCH: several changes, all or nothing. Status goes last so a move to another team and
-    a status change in one request are checked against the final state."""
+    a status change in one request are checked against the final state. With `expected_version`,
+    refused (TicketStale) when someone else changed the ticket since."""
     _require_staff(actor)
+    if expected_version is not None:
+        _check_version(_lock(ticket), actor=actor, expected_version=expected_version)
     sla_inputs = (ticket.team_id, ticket.category_id, ticket.priority, ticket.is_complaint)
     once = {"now": now, "recompute_sla": False}  # the SLA follows once, after every field changed
     if "team" in changes:

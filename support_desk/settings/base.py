@@ -269,6 +269,8 @@ REST_FRAMEWORK = {
         "guest_ip": env("THROTTLE_GUEST_IP", default="10/hour"),
         "guest_email": env("THROTTLE_GUEST_EMAIL", default="3/hour"),
         "public": env("THROTTLE_PUBLIC", default="120/minute"),
+        # The desk's presence heartbeat (one every 4 s per open workspace): room for a few tabs.
+        "presence": env("THROTTLE_PRESENCE", default="90/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

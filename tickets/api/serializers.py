@@ -19,6 +19,7 @@ from .. import macros as macro_rules
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..networks import NETWORKS, InvalidIdentifier, memo_missing_message, validate_amount, validate_identifier
 from ..selectors import ticket_customer_others, ticket_queue_info
+from ..services import ticket_version
 from ..timeline import public_timeline
 from .fields import LocalizedAmountField
 
@@ -68,9 +69,23 @@ class MessageSerializer(serializers.ModelSerializer):
         return person(message.author, role=role)
 
 
+# The optional precondition of a reply or a PATCH: the ticket's `version` the caller last saw.
+EXPECTED_VERSION_HELP = (
+    "Optional: the ticket's `version` the caller last saw. When someone else changed the ticket since, "
+    "nothing is done and the answer is 409 with `changes` (the events after that version) and `version`."
+)
+
+
+def expected_version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=2**63 - 1, help_text=EXPECTED_VERSION_HELP
+    )
+
+
 class MessageCreateSerializer(StrictSerializer):
     body = serializers.CharField(max_length=settings.MESSAGE_BODY_MAX_LENGTH, trim_whitespace=True)
     internal = serializers.BooleanField(required=False, default=False)
+    expected_version = expected_version_field()
 
 
 class AttachmentSerializer(serializers.Serializer):
@@ -358,11 +373,15 @@ class TicketDetailSerializer(TicketSerializer):
     queue = serializers.SerializerMethodField()
     satisfaction = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
+    version = serializers.SerializerMethodField(
+        help_text="Staff: the id of the ticket's latest event; send it as `expected_version` with a reply or PATCH."
+    )
 
     # The customer sees the structured fields of their own ticket; the panel is for staff.
     STAFF_ONLY = (
         *(name for name in TicketSerializer.STAFF_ONLY if name not in TicketSerializer.STRUCTURED),
         "customer",
+        "version",
     )
 
     class Meta(TicketSerializer.Meta):
@@ -375,7 +394,11 @@ class TicketDetailSerializer(TicketSerializer):
             "messages",
             "attachments",
             "timeline",
+            "version",
         ]
+
+    def get_version(self, ticket: Ticket) -> int:
+        return ticket_version(ticket)
 
     @extend_schema_field(CustomerPanelSerializer(allow_null=True))
     def get_customer(self, ticket: Ticket) -> dict | None:
@@ -487,9 +510,10 @@ class TicketUpdateSerializer(StrictSerializer):
     team = serializers.SlugRelatedField(slug_field="code", queryset=Team.objects.all(), required=False)
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all(), required=False)
     is_complaint = serializers.BooleanField(required=False)
+    expected_version = expected_version_field()
 
     def validate(self, attrs: dict) -> dict:
-        if not attrs:
+        if not set(attrs) - {"expected_version"}:
             raise serializers.ValidationError(_("Nothing to change: send at least one field."))
         return attrs
 
@@ -512,6 +536,13 @@ class EventSerializer(serializers.ModelSerializer):
         if event.actor is None:
             return None
         return {"id": event.actor.pk, "username": event.actor.username}
+
+
+class StaleSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    version = serializers.IntegerField(required=False, help_text="With code `stale`: the ticket's version now.")
+    changes = EventSerializer(many=True, required=False, help_text="With code `stale`: the changes since.")
 
 
 class MacroSerializer(serializers.ModelSerializer):
@@ -628,6 +659,7 @@ class AgentSerializer(serializers.Serializer):
     name = serializers.CharField()
     teams = serializers.ListField(child=serializers.CharField())
     role = serializers.ChoiceField(choices=["agent", "lead", "admin"])
+    available = serializers.BooleanField(help_text="Available for automatic assignment (else away).")
 
 
 class TokenRequestSerializer(StrictSerializer):

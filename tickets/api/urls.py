@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import desk_views, macros, views
+from . import desk_views, macros, views, workload_views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -17,6 +17,12 @@ urlpatterns = [
     path("queue/", views.QueueView.as_view(), name="queue"),
     path("teams/", desk_views.TeamListView.as_view(), name="teams"),
     path("agents/", desk_views.AgentListView.as_view(), name="agents"),
+    path("agents/me/", workload_views.AgentMeView.as_view(), name="agent-me"),
+    re_path(
+        r"^agents/(?P<agent_id>[0-9]{1,18})/reassign/$",
+        workload_views.AgentReassignView.as_view(),
+        name="agent-reassign",
+    ),
     # Before the router: its ticket detail route would otherwise take "bulk" for a reference.
     path("tickets/bulk/", desk_views.TicketBulkView.as_view(), name="ticket-bulk"),
     # At most 18 digits: any id fits a bigint, so a longer one is a 404, not a database error.
@@ -24,6 +30,11 @@ urlpatterns = [
         r"^tickets/(?P<reference>[A-Za-z0-9-]+)/macros/(?P<macro_id>[0-9]{1,18})/preview/$",
         desk_views.MacroPreviewView.as_view(),
         name="ticket-macro-preview",
+    ),
+    re_path(
+        r"^tickets/(?P<reference>[A-Za-z0-9-]+)/presence/$",
+        workload_views.PresenceView.as_view(),
+        name="ticket-presence",
     ),
     path("networks/", views.NetworkListView.as_view(), name="networks"),
     path("networks/validate/", views.ValidateIdentifierView.as_view(), name="networks-validate"),

@@ -33,6 +33,7 @@ from support_desk.throttling import (
 )
 
 from .. import guest, queue_version, selectors, services
+from ..exceptions import TicketStale
 from ..export import public_record
 from ..guest import GuestAccess
 from ..models import Incident, Ticket
@@ -55,6 +56,7 @@ from .serializers import (
     MessageSerializer,
     SatisfactionOutSerializer,
     SatisfactionSerializer,
+    StaleSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketSerializer,
@@ -70,6 +72,22 @@ E403 = OpenApiResponse(description="Authenticated, but not allowed to do this.")
 E404 = OpenApiResponse(description="No such ticket, or not one the caller may see.")
 E409 = OpenApiResponse(description="The change conflicts with the ticket's state.")
 E429 = OpenApiResponse(description="Throttled; see the Retry-After header.")
+E409_STALE = OpenApiResponse(
+    StaleSerializer,
+    description="The change conflicts with the ticket's state; or, with `expected_version`, someone else "
+    "changed the ticket since (code `stale`, with `changes` and the current `version`).",
+)
+
+
+def stale_response(stale: TicketStale) -> Response:
+    """409 for a stale precondition: what changed since the caller's version, so they can review."""
+    body = {
+        "detail": stale.message,
+        "code": stale.code,
+        "version": stale.version,
+        "changes": EventSerializer(stale.changes, many=True).data,
+    }
+    return Response(body, status=status.HTTP_409_CONFLICT)
 
 
 class TokenView(APIView):
@@ -225,21 +243,30 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         request=TicketUpdateSerializer,
-        responses={200: TicketDetailSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409},
+        responses={200: TicketDetailSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409_STALE},
     )
     def partial_update(self, request, reference=None):
         ticket = self.get_object()
         self._require_staff()
         serializer = TicketUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ticket = services.ticket_update(
-            ticket=ticket, actor=request.user, changes=serializer.validated_data, now=timezone.now()
-        )
+        changes = dict(serializer.validated_data)
+        expected_version = changes.pop("expected_version", None)
+        try:
+            ticket = services.ticket_update(
+                ticket=ticket,
+                actor=request.user,
+                changes=changes,
+                now=timezone.now(),
+                expected_version=expected_version,
+            )
+        except TicketStale as stale:
+            return stale_response(stale)
         return self._detail(ticket)
 
     @extend_schema(
         request=MessageCreateSerializer,
-        responses={201: MessageSerializer, 400: E400, 401: E401, 404: E404, 409: E409, 429: E429},
+        responses={201: MessageSerializer, 400: E400, 401: E401, 404: E404, 409: E409_STALE, 429: E429},
         description="Customers' `internal` is ignored: their messages are always public.",
     )
     @action(detail=True, methods=["post"])
@@ -247,13 +274,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         serializer = MessageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        message = services.message_add(
-            ticket=ticket,
-            author=request.user,
-            body=serializer.validated_data["body"],
-            internal=serializer.validated_data["internal"],
-            now=timezone.now(),
-        )
+        try:
+            message = services.message_add(
+                ticket=ticket,
+                author=request.user,
+                body=serializer.validated_data["body"],
+                internal=serializer.validated_data["internal"],
+                now=timezone.now(),
+                expected_version=serializer.validated_data.get("expected_version"),
+            )
+        except TicketStale as stale:
+            return stale_response(stale)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
