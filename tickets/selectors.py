@@ -79,20 +79,17 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
     messages = Message.objects.select_related("author")
     attachments = Attachment.objects.all()
     events = TicketEvent.objects.order_by("at", "id")
-    if not staff:
+    # The team, the requester and their profile are shown to staff only (TicketSerializer.STAFF_ONLY):
+    # a customer's detail joins three tables fewer (planning the join took longer than running it).
+    joined = ["category", "assignee", "possible_duplicate_of", "satisfaction"]
+    if staff:
+        joined += ["team", "requester", "requester__customer_profile"]
+    else:
         messages = messages.exclude(kind=Message.Kind.INTERNAL)
         attachments = attachments.filter(internal=False)
     return (
         tickets_visible_to(user)
-        .select_related(
-            "category",
-            "team",
-            "assignee",
-            "requester",
-            "requester__customer_profile",
-            "possible_duplicate_of",
-            "satisfaction",
-        )
+        .select_related(*joined)
         .prefetch_related(
             Prefetch("messages", queryset=messages),
             Prefetch("attachments", queryset=attachments),

@@ -338,6 +338,16 @@ class TicketSerializer(serializers.ModelSerializer):
     def get_sla_warning_at(self, ticket: Ticket) -> str | None:
         return _datetime(self._sla_state(ticket)[1])
 
+    @property
+    def _readable_fields(self):
+        # Customers' answers leave the staff-only fields out: they are not computed at all (their
+        # clocks, tier and panel cost time, and the team, requester and profile a join).
+        request = self.context.get("request")
+        hidden = () if request is not None and is_staff_member(request.user) else self.STAFF_ONLY
+        for field in super()._readable_fields:
+            if field.field_name not in hidden:
+                yield field
+
     def to_representation(self, ticket: Ticket) -> dict:
         data = super().to_representation(ticket)
         request = self.context.get("request")
