@@ -364,3 +364,35 @@ class CustomerReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.hours}h"
+
+
+class BacklogSnapshot(models.Model):
+    """Open tickets counted by where they stand (team, category, priority, channel, assignee),
+    once per UTC day and combination: the report's backlog over time. A snapshot task counts them
+    every hour and overwrites the day's row, so a day keeps its last count and `taken_at` says
+    when that was (a day the task never ran has no row and the report shows no point for it).
+    A count replaces the day's rows in one transaction (services: backlog_snapshot_take)."""
+
+    day = models.DateField(_("day (UTC)"))
+    taken_at = models.DateTimeField(_("counted at"))
+    team = models.ForeignKey(Team, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    category = models.ForeignKey(
+        Category, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    priority = models.CharField(_("priority"), max_length=10)
+    channel = models.CharField(_("channel"), max_length=8)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+    )
+    open_tickets = models.PositiveIntegerField(_("open tickets"))
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="sla_backlog_day_idx")]
+        verbose_name = _("backlog snapshot")
+        verbose_name_plural = _("backlog snapshots")
