@@ -43,3 +43,10 @@ class QueueView(DeskPage):
 
 class TicketView(DeskPage):
     template_name = "desk/ticket.html"
+
+
+class MacrosView(DeskPage):
+    """Personal and shared macros: list, write with a live preview, delete (tickets.macros decides
+    who may write which; the page only offers what the API will accept)."""
+
+    template_name = "desk/macros.html"

@@ -26,6 +26,15 @@ import {
   toast,
   waitingOnLabel,
 } from "./common.js";
+import {
+  loadSavedViews,
+  refreshCounts,
+  refreshCountsSoon,
+  savedView,
+  setTeams,
+  setupSavedViews,
+  viewChanged,
+} from "./saved-views.js";
 
 const POLL_MS = 3500;
 const DEFAULT_PAGE = 25; // the API's default page size: no page_size sent below it
@@ -79,12 +88,13 @@ function readUrl() {
     if (value) filters[name] = value;
   }
   const view = params.get("view") || "";
-  return { view: view in VIEWS ? view : "", filters };
+  // A built-in view's key, or a saved view's id (saved-views.js).
+  return { view: view in VIEWS || savedView(view) ? view : "", filters };
 }
 
 function effectiveQuery() {
   const { view, filters } = readUrl();
-  return { ...VIEWS[view], ...filters };
+  return { ...(VIEWS[view] || savedView(view)?.filters || {}), ...filters };
 }
 
 function writeUrl({ view, filters }, { replace = false } = {}) {
@@ -387,6 +397,7 @@ async function loadFirstPage() {
     replaceChildren(alertBox);
     reconcile(tickets, { complete: true, highlight: false });
     moreButton.hidden = !state.next;
+    refreshCountsSoon();
     if (!state.ready) {
       state.ready = true;
       document.body.dataset.queueReady = "true";
@@ -418,6 +429,7 @@ async function poll() {
       moreButton.hidden = !state.next;
     }
     reconcile(tickets, { complete, highlight: true });
+    refreshCountsSoon(); // the queue changed: so may the views' counts
   } catch (error) {
     if (generation !== state.generation) return;
     if (error instanceof ApiError && error.status === 401) {
@@ -476,6 +488,7 @@ async function loadReferenceData() {
   state.ref.agents = agents.status === "fulfilled" ? results(agents.value) : [];
   state.ref.categories = categories.status === "fulfilled" ? results(categories.value) : [];
   state.ref.macros = macros.status === "fulfilled" ? results(macros.value) : [];
+  setTeams(state.ref.teams);
   fillSelect(form.elements.team, state.ref.teams.map((team) => [team.code, team.name]));
   fillSelect(form.elements.category, state.ref.categories.map((category) => [category.code, category.name]));
   fillSelect(
@@ -516,20 +529,26 @@ document.getElementById("f-reset").addEventListener("click", () => {
   syncControls();
   loadFirstPage();
 });
-for (const link of document.querySelectorAll("#views [data-view]")) {
-  link.addEventListener("click", (event) => {
-    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
-    event.preventDefault();
-    // A view is a starting point: it replaces the filters.
-    writeUrl({ view: link.dataset.view, filters: {} });
-    syncControls();
-    loadFirstPage();
-  });
+function selectView(view) {
+  // A view is a starting point: it replaces the filters.
+  writeUrl({ view, filters: {} });
+  syncControls();
+  viewChanged();
+  loadFirstPage();
 }
+// Delegated: saved views' links come and go.
+document.getElementById("views").addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-view]");
+  if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  selectView(link.dataset.view);
+});
 window.addEventListener("popstate", () => {
   syncControls();
+  viewChanged();
   loadFirstPage();
 });
+setupSavedViews({ current: () => ({ view: readUrl().view, filters: effectiveQuery() }), select: selectView });
 
 // --- Selection and bulk actions ---
 
@@ -733,10 +752,20 @@ filtersToggle.addEventListener("click", () => {
 // --- Start ---
 
 rememberQueueUrl();
-syncControls();
 startTicking(tbody);
+// A saved view in the URL needs its filters before the first page; the built-in ones do not wait.
+const savedViewsLoaded = loadSavedViews();
+const wantedView = new URLSearchParams(window.location.search).get("view") || "";
+if (!(wantedView in VIEWS)) await savedViewsLoaded;
+syncControls();
+viewChanged();
 loadFirstPage();
 loadReferenceData();
+savedViewsLoaded.then(() => {
+  syncControls();
+  viewChanged();
+  refreshCounts();
+});
 moreButton.addEventListener("click", loadMore);
 window.setInterval(poll, POLL_MS);
 document.addEventListener("visibilitychange", () => {
