@@ -19,7 +19,7 @@ import queue
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -35,11 +35,12 @@ from django.db.models import (
     TextField,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce
 
 from accounts.models import User
 from tickets.models import Category, Priority, Satisfaction, Team, Ticket, TicketEvent
 
+from .backlog import backlog_points
 from .models import Metric, SlaClock
 
 PERCENTILES = (50, 75, 90, 95)
@@ -173,53 +174,28 @@ def _percentile_ranked(
 
 
 def _ticket_counts(*, since: datetime, until: datetime, scope: Scope, group_by: str | None) -> dict:
-    """Tickets created in the period and open breached tickets now (per group), and the tickets
-    created and solved per UTC day up to the end of the period, for the backlog: one scan of the
-    tickets grouped by day of creation (and group), and one index-only range of
-    ticket_solved_report_idx."""
+    """Tickets created in the period and open breached tickets now, per group: one scan of the
+    tickets; and the backlog (open tickets per day) from the day's last count (sla.backlog)."""
     tickets = Ticket.objects.filter(scope.tickets()).order_by()
-    column = _TICKET_FIELD[group_by] if group_by else None
-    rows = (
-        tickets.annotate(day=TruncDate("created_at", tzinfo=UTC))
-        .values("day", *([column] if column else []))
-        .annotate(
-            before_end=Count("id", filter=Q(created_at__lt=until)),
-            created=Count("id", filter=Q(created_at__gte=since, created_at__lt=until)),
-            open_breached=Count("id", filter=Q(sla_breached=True) & ~Q(status__in=CLOSED_STATUSES)),
-        )
-    )
-    counts: dict[object, dict[str, int]] = {TOTAL: {"created": 0, "open_breached": 0}}
-    created_per_day: dict[date, int] = {}
-    for row in rows:
-        for key in [TOTAL, row[column]] if column else [TOTAL]:
-            counted = counts.setdefault(key, {"created": 0, "open_breached": 0})
-            counted["created"] += row["created"]
-            counted["open_breached"] += row["open_breached"]
-        if row["before_end"]:
-            created_per_day[row["day"]] = created_per_day.get(row["day"], 0) + row["before_end"]
-    solved_per_day = dict(
-        tickets.filter(solved_at__lt=until)
-        .annotate(day=TruncDate("solved_at", tzinfo=UTC))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
-    return {"counts": counts, "backlog": _backlog(created_per_day, solved_per_day, since=since, until=until)}
-
-
-def _backlog(created: dict[date, int], solved: dict[date, int], *, since: datetime, until: datetime) -> list[dict]:
-    """Open tickets at the end of each UTC day of the period (the last point at its end): every
-    ticket created before that moment less every ticket solved before it."""
-    first = max(since.astimezone(UTC).date(), until.astimezone(UTC).date() - timedelta(days=BACKLOG_MAX_DAYS - 1))
+    measures = {
+        "created": Count("id", filter=Q(created_at__gte=since, created_at__lt=until)),
+        "open_breached": Count("id", filter=Q(sla_breached=True) & ~Q(status__in=CLOSED_STATUSES)),
+    }
+    counts: dict[object, dict[str, int]] = {}
+    if group_by:
+        column = _TICKET_FIELD[group_by]
+        total = {"created": 0, "open_breached": 0}
+        for row in tickets.values(column).annotate(**measures):
+            counts[row[column]] = {name: row[name] for name in measures}
+            for name in measures:
+                total[name] += row[name]
+        counts[TOTAL] = total
+    else:
+        counts[TOTAL] = tickets.aggregate(**measures)
     last = until.astimezone(UTC).date()
-    open_before = sum(n for d, n in created.items() if d < first) - sum(n for d, n in solved.items() if d < first)
-    points = []
-    day = first
-    while day <= last:
-        open_before += created.get(day, 0) - solved.get(day, 0)
-        points.append({"date": day.isoformat(), "open": open_before})
-        day += timedelta(days=1)
-    return points
+    first = max(since.astimezone(UTC).date(), last - timedelta(days=BACKLOG_MAX_DAYS - 1))
+    place = {_TICKET_FIELD[name]: value for name, value in scope.given().items()}
+    return {"counts": counts, "backlog": backlog_points(first=first, last=last, place=place)}
 
 
 # --- compliance, breaches, satisfaction -------------------------------------------------------------
@@ -230,26 +206,46 @@ def _compliance(*, since: datetime, until: datetime, scope: Scope, group_by: str
     ended without a breach (a late end is a breach: services._fulfil). Counted as two disjoint
     sets: the clocks fulfilled in the period, read from sla_clock_ended_idx alone (where the
     ticket stood when each ended is in it), and the few breached in it but not fulfilled in it
-    (sla_clock_breached_idx, the ticket's current place: such a clock has not ended)."""
-    fulfilled = SlaClock.objects.filter(scope.clocks(), fulfilled_at__gte=since, fulfilled_at__lt=until)
+    (sla_clock_breached_idx; such a clock has not ended, so the ticket's current place counts,
+    looked up by primary key for those tickets only)."""
+    totals: dict[object, dict[str, list[int]]] = {TOTAL: {}}
+
+    def add(key: object, metric: str, total: int, breached: int) -> None:
+        counted = totals.setdefault(key, {}).setdefault(metric, [0, 0])
+        counted[0] += total
+        counted[1] += breached
+
+    measures = {"total": Count("metric"), "breached": Count("metric", filter=Q(breached_at__isnull=False))}
+    fulfilled = SlaClock.objects.filter(scope.clocks(), fulfilled_at__gte=since, fulfilled_at__lt=until).order_by()
+    column = _CLOCK_FIELD.get(group_by)
+    for row in fulfilled.values("metric", *([column] if column else [])).annotate(**measures):
+        add(TOTAL, row["metric"], row["total"], row["breached"])
+        if column:
+            add(row[column], row["metric"], row["total"], row["breached"])
+
     breached_only = SlaClock.objects.filter(
         Q(breached_at__gte=since, breached_at__lt=until)
-        & (Q(fulfilled_at__isnull=True) | Q(fulfilled_at__lt=since) | Q(fulfilled_at__gte=until)),
-        **{f"ticket__{k}": v for k, v in scope.tickets().children},
-    )
-    measures = {"total": Count("metric"), "breached": Count("metric", filter=Q(breached_at__isnull=False))}
-    totals: dict[object, dict[str, list[int]]] = {TOTAL: {}}
-    for clocks, column in (
-        (fulfilled, _CLOCK_FIELD.get(group_by)),
-        (breached_only, f"ticket__{_TICKET_FIELD[group_by]}" if group_by else None),
-    ):
-        names = ["metric", column] if column else ["metric"]
-        for row in clocks.values(*names).annotate(**measures).order_by():
-            keys = [TOTAL, row[column]] if column else [TOTAL]
-            for key in keys:
-                counted = totals.setdefault(key, {}).setdefault(row["metric"], [0, 0])
-                counted[0] += row["total"]
-                counted[1] += row["breached"]
+        & (Q(fulfilled_at__isnull=True) | Q(fulfilled_at__lt=since) | Q(fulfilled_at__gte=until))
+    ).order_by()
+    if not scope.given() and not group_by:
+        for row in breached_only.values("metric").annotate(**measures):
+            add(TOTAL, row["metric"], row["total"], row["breached"])
+        return {key: _compliance_figures(by_metric) for key, by_metric in totals.items()}
+    clocks = list(breached_only.values_list("ticket_id", "metric"))
+    ticket_column = _TICKET_FIELD[group_by] if group_by else "pk"
+    places: dict[int, object] = {}
+    ids = sorted({ticket_id for ticket_id, _ in clocks})
+    for offset in range(0, len(ids), 5000):
+        places.update(
+            Ticket.objects.filter(scope.tickets(), pk__in=ids[offset : offset + 5000])
+            .order_by()
+            .values_list("pk", ticket_column)
+        )
+    for ticket_id, metric in clocks:
+        if ticket_id in places:
+            add(TOTAL, metric, 1, 1)
+            if group_by:
+                add(places[ticket_id], metric, 1, 1)
     return {key: _compliance_figures(by_metric) for key, by_metric in totals.items()}
 
 

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from .backlog import backlog_snapshot_take
 from .recompute import recompute_for_policies
 from .reminders import customer_reminders_run
 from .sweep import sla_sweep
@@ -20,3 +21,8 @@ def customer_reminders_task() -> dict:
 @shared_task(name="sla.recompute", acks_late=True, time_limit=1800, ignore_result=True)
 def recompute_task(policy_ids: list[int] | None = None) -> int:
     return recompute_for_policies(policy_ids=policy_ids, now=timezone.now())
+
+
+@shared_task(name="sla.backlog_snapshot", acks_late=True, time_limit=300, ignore_result=True)
+def backlog_snapshot_task() -> int:
+    return backlog_snapshot_take(now=timezone.now())

@@ -355,4 +355,10 @@ SLA_SOLVED_AUTO_CLOSE_DAYS = env.int("SLA_SOLVED_AUTO_CLOSE_DAYS", default=3)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
 CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS}
 CELERY_BEAT_SCHEDULE["sla-reminders"] = {"task": "sla.customer_reminders", "schedule": 60.0}
+# How often the open tickets are counted for the report's backlog over time (the day keeps its last count).
+SLA_BACKLOG_SNAPSHOT_SECONDS = env.float("SLA_BACKLOG_SNAPSHOT_SECONDS", default=900)
+CELERY_BEAT_SCHEDULE["sla-backlog-snapshot"] = {
+    "task": "sla.backlog_snapshot",
+    "schedule": SLA_BACKLOG_SNAPSHOT_SECONDS,
+}
 CELERY_TASK_ROUTES["sla.*"] = {"queue": "sla"}

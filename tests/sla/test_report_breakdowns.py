@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from sla.models import Metric, SlaClock
+from sla.backlog import backlog_snapshot_take
+from sla.models import BacklogSnapshot, Metric, SlaClock
 from sla.reports import Scope, sla_report
 from sla.services import sla_ticket_created
 from tests.factories import TicketFactory
@@ -117,15 +118,42 @@ def test_breaches_by_agent_follow_the_agent_when_the_clock_ran_out(ticket, sla_p
     assert rows[agent.username] == 1
 
 
-def test_backlog_counts_open_tickets_at_the_end_of_each_day(category, now):
-    day = now.replace(hour=12, minute=0, second=0, microsecond=0)
-    TicketFactory(category=category, created_at=day - timedelta(days=2))  # open all along
-    TicketFactory(
-        category=category, created_at=day - timedelta(days=2), solved_at=day - timedelta(days=1), status="solved"
+def test_backlog_snapshot_counts_open_tickets_by_place(category, agent, now):
+    TicketFactory.create_batch(2, category=category)
+    TicketFactory(category=category, assignee=agent)
+    TicketFactory(category=category, status="solved")
+    assert backlog_snapshot_take(now=now) == 2  # unassigned and agent1's: two places
+    assert sorted(BacklogSnapshot.objects.values_list("open_tickets", flat=True)) == [1, 2]
+
+
+def test_a_new_count_replaces_the_days_backlog(category, now):
+    TicketFactory(category=category)
+    backlog_snapshot_take(now=now)
+    TicketFactory(category=category)
+    backlog_snapshot_take(now=now + timedelta(minutes=15))
+    point = sla_report(since=now - timedelta(days=1), until=now + timedelta(hours=1))["backlog"][-1]
+    assert (point["open"], point["counted_at"]) == (2, now + timedelta(minutes=15))
+
+
+def test_backlog_has_a_point_per_counted_day_only(category, now):
+    TicketFactory(category=category)
+    backlog_snapshot_take(now=now - timedelta(days=3))
+    backlog_snapshot_take(now=now)
+    backlog = sla_report(since=now - timedelta(days=7), until=now + timedelta(seconds=1))["backlog"]
+    assert [point["date"] for point in backlog] == [
+        (now - timedelta(days=3)).date().isoformat(),
+        now.date().isoformat(),
+    ]
+
+
+def test_backlog_follows_the_scope(category, other_category, now):
+    TicketFactory(category=category)
+    TicketFactory(category=other_category)
+    backlog_snapshot_take(now=now)
+    report = sla_report(
+        since=now - timedelta(days=1), until=now + timedelta(seconds=1), scope=Scope(category=category.pk)
     )
-    backlog = sla_report(since=day - timedelta(days=2), until=day)["backlog"]
-    assert [point["open"] for point in backlog] == [2, 1, 1]
-    assert backlog[0]["date"] == (day - timedelta(days=2)).date().isoformat()
+    assert [point["open"] for point in report["backlog"]] == [1]
 
 
 def test_satisfaction_gives_the_average_and_the_distribution(category, now):
@@ -177,3 +205,14 @@ def test_csv_backlog_has_a_row_per_day(as_lead, answered, now):
 def test_agents_cannot_read_the_report_csv(api_client, agent):
     api_client.force_authenticate(agent)
     assert api_client.get(URL, {"format": "csv"}).status_code == 403
+
+
+def test_a_running_breached_clock_counts_for_the_tickets_current_team(ticket, sla_policy, now):
+    from sla.sweep import sla_sweep
+
+    sla_ticket_created(ticket=ticket, now=now)
+    sla_sweep(now=now + timedelta(hours=5))
+    report = sla_report(since=now, until=now + timedelta(days=1), group_by="team")
+    rows = {row["key"]: row["compliance"]["first_response"] for row in report["groups"]}
+    assert (rows["payments"]["clocks"], rows["payments"]["breached"]) == (1, 1)
+    assert report["compliance"]["first_response"]["breached"] == 1

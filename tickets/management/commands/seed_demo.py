@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import AgentProfile, CustomerProfile, Role, User
 from accounts.roles import grant_role
 from knowledge.demo import ensure_demo_help_center
+from sla.backlog import backlog_snapshot_take
 from sla.defaults import ensure_default_policy
 from tickets import services
 from tickets.models import AssetThreshold, Category, Macro, Priority, Team, Ticket
@@ -240,6 +241,7 @@ class Command(BaseCommand):
         created = 0
         if not Ticket.objects.filter(requester__in=[alice, bob]).exists():
             created = self._tickets(alice=alice, bob=bob, agent1=agent1, agent2=agent2, secagent=secagent, now=now)
+        backlog_snapshot_take(now=timezone.now())  # the report's backlog starts with today's count
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: 7 accounts (password {password!r}), {len(TEAMS)} teams, "
