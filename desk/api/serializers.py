@@ -29,7 +29,8 @@ FILTERS_SCHEMA = {
 
 class SavedViewSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    scope = serializers.ChoiceField(choices=["personal", "team"], read_only=True)
+    # Text, not an enum: the schema's "scope" enum name is the macros' (personal, team, everyone).
+    scope = serializers.CharField(read_only=True, help_text="`personal` (the caller's own) or `team` (shared).")
     filters = serializers.SerializerMethodField()
     can_edit = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
