@@ -229,3 +229,17 @@ def test_the_version_check_costs_one_query(agent, other_agent, ticket, now):
     with CaptureQueriesContext(connection) as with_check:
         services.message_add(ticket=ticket, author=agent, body="two", now=now, expected_version=version)
     assert len(with_check.captured_queries) == len(without.captured_queries) + 1
+
+
+def test_the_leave_beacon_form_with_its_csrf_token_removes_the_entry(agent, other_agent, ticket):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    client.get(f"/desk/tickets/{ticket.reference}/")  # sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    url = f"/api/v1/tickets/{ticket.reference}/presence/"
+    assert client.post(url, {"state": "viewing", "csrfmiddlewaretoken": token}).status_code == 200
+    assert client.post(url, {"state": "left", "csrfmiddlewaretoken": token}).status_code == 200
+    others = presence.presence_beat(ticket=ticket, user=other_agent, state="viewing", now=timezone.now())
+    assert others == []

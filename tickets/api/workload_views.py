@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import AgentProfile, User
-from accounts.roles import is_staff_member
+from accounts.roles import is_staff_member, role_of
 from accounts.services import agent_set_availability
 from support_desk.serializers import StrictSerializer
 from support_desk.throttling import PresenceThrottle
@@ -75,7 +75,9 @@ class PresenceView(APIView):
     )
     def post(self, request, reference: str):
         ticket = self._ticket(request, reference)
-        serializer = PresenceBeatSerializer(data=request.data)
+        # The page's leave beacon is a form that carries the CSRF token (sendBeacon sets no header).
+        data = {key: request.data.get(key) for key in request.data if key != "csrfmiddlewaretoken"}
+        serializer = PresenceBeatSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         others = presence.presence_beat(
             ticket=ticket, user=request.user, state=serializer.validated_data["state"], now=timezone.now()
@@ -94,6 +96,10 @@ class AvailabilitySerializer(serializers.Serializer):
     available_changed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     languages = serializers.ListField(child=serializers.CharField(), read_only=True)
     max_open_tickets = serializers.IntegerField(read_only=True, allow_null=True)
+    role = serializers.SerializerMethodField(help_text="The caller's role: leads and admins may reassign.")
+
+    def get_role(self, profile: AgentProfile) -> str:
+        return str(self.context["role"])
 
 
 class AvailabilityUpdateSerializer(StrictSerializer):
@@ -112,7 +118,8 @@ class AgentMeView(APIView):
 
     @extend_schema(responses={200: AvailabilitySerializer, 401: E401, 403: E403})
     def get(self, request):
-        return Response(AvailabilitySerializer(self._profile(request.user)).data)
+        context = {"role": role_of(request.user)}
+        return Response(AvailabilitySerializer(self._profile(request.user), context=context).data)
 
     @extend_schema(
         request=AvailabilityUpdateSerializer, responses={200: AvailabilitySerializer, 400: E400, 401: E401, 403: E403}
@@ -123,7 +130,7 @@ class AgentMeView(APIView):
         profile = agent_set_availability(
             agent=request.user, available=serializer.validated_data["available"], now=timezone.now()
         )
-        return Response(AvailabilitySerializer(profile).data)
+        return Response(AvailabilitySerializer(profile, context={"role": role_of(request.user)}).data)
 
 
 class ReassignSerializer(StrictSerializer):
