@@ -29,6 +29,7 @@ import {
   toast,
   uploadFile,
 } from "./common.js";
+import { showStaleChanges, startPresence } from "./presence.js";
 
 const root = document.getElementById("ticket-root");
 const reference = root.dataset.reference;
@@ -63,6 +64,9 @@ const state = {
   macroActions: null, // {status?, priority?, team?} from the inserted macro's preview
   busy: false,
   gone: false,
+  // The version (latest event id) the agent is working from: a reply or change is sent with it,
+  // and the server answers 409 "stale" with what others changed since (presence.js shows it).
+  baseVersion: null,
 };
 
 // --- Loading ---
@@ -159,6 +163,7 @@ function eventText(event) {
     case "reopened":
       return gettext("Reopened");
     case "assigned":
+      if (d.routed) return fmt(gettext("Assigned to %(name)s by automatic routing"), { name: agentName(d.assignee) });
       return d.claimed
         ? fmt(gettext("Claimed by %(name)s"), { name: event.actor ? actorName(event.actor) : agentName(d.assignee) })
         : fmt(gettext("Assigned to %(name)s"), { name: agentName(d.assignee) });
@@ -533,7 +538,33 @@ for (const select of document.querySelectorAll(".props select")) {
       if (field === "assignee") {
         ticket = await api.post(`${base}assign/`, { assignee: select.value === "" ? null : Number(select.value) });
       } else {
-        ticket = await sendJson("PATCH", `/api/v1/${base}`, { [field]: select.value });
+        const change = { [field]: select.value };
+        try {
+          ticket = await sendJson("PATCH", `/api/v1/${base}`, { ...change, expected_version: state.ticket.version ?? null });
+        } catch (error) {
+          if (!isStale(error)) throw error;
+          select.disabled = false;
+          select.value = previous;
+          setMessage(message, "");
+          showStaleChanges(el("stale-box"), {
+            changes: error.data.changes || [],
+            describe: eventText,
+            actorName,
+            actionLabel: gettext("Change it anyway"),
+            onAnyway: async () => {
+              select.value = change[field];
+              try {
+                await applyResult(await sendJson("PATCH", `/api/v1/${base}`, change));
+                setMessage(message, gettext("Saved."), "ok");
+              } catch (again) {
+                select.value = previous;
+                setMessage(message, fieldError(again, field));
+              }
+            },
+            onReview: reviewChanges,
+          });
+          return;
+        }
       }
       select.disabled = false;
       await applyResult(ticket);
@@ -716,7 +747,24 @@ body.addEventListener("input", () => {
   if (composerMsg.classList.contains("is-error")) setMessage(composerMsg, "");
 });
 
-async function send() {
+function isStale(error) {
+  return error instanceof ApiError && error.status === 409 && error.data && error.data.code === "stale";
+}
+
+/** Draw the ticket as it is now and work from this version (the draft stays). */
+async function reviewChanges() {
+  try {
+    await loadTicket();
+    render();
+    state.baseVersion = state.ticket.version ?? null;
+  } catch {
+    /* shown on the next refresh */
+  }
+  timeline.lastElementChild?.scrollIntoView({ block: "nearest" });
+  body.focus();
+}
+
+async function send({ force = false } = {}) {
   if (state.busy || state.gone) return;
   const text = body.value.trim();
   if (!text) {
@@ -729,11 +777,24 @@ async function send() {
   state.busy = true;
   sendButton.disabled = true;
   setMessage(composerMsg, gettext("Sending…"), "pending");
+  const precondition = !force && state.baseVersion !== null ? { expected_version: state.baseVersion } : {};
   try {
-    await api.post(`${base}messages/`, { body: text, internal });
+    await api.post(`${base}messages/`, { body: text, internal, ...precondition });
   } catch (error) {
     state.busy = false;
     sendButton.disabled = false;
+    if (isStale(error)) {
+      setMessage(composerMsg, "");
+      showStaleChanges(el("stale-box"), {
+        changes: error.data.changes || [],
+        describe: eventText,
+        actorName,
+        actionLabel: internal ? gettext("Add the note anyway") : gettext("Send anyway"),
+        onAnyway: () => send({ force: true }),
+        onReview: reviewChanges,
+      });
+      return;
+    }
     setMessage(composerMsg, fieldError(error, "body"));
     return;
   }
@@ -757,6 +818,7 @@ async function send() {
   } catch {
     /* shown on the next refresh */
   }
+  state.baseVersion = state.ticket.version ?? null;
   state.busy = false;
   sendButton.disabled = false;
   if (actionError) {
@@ -914,12 +976,15 @@ async function refresh() {
     const ticket = await api.get(base);
     if (ticket.updated_at === state.ticket.updated_at && (ticket.messages || []).length === (state.ticket.messages || []).length) {
       state.ticket = ticket; // clocks and the customer panel may still have moved
+      if (!body.value.trim()) state.baseVersion = ticket.version ?? null;
       renderClocks();
       renderHeader();
       return;
     }
     state.ticket = ticket;
     state.events = await allEvents();
+    // Changes that arrive before the agent starts writing are no collision: they are on screen.
+    if (!body.value.trim()) state.baseVersion = ticket.version ?? null;
     render();
   } catch {
     /* a failed refresh is retried on the next tick */
@@ -937,8 +1002,10 @@ async function start() {
     composer.hidden = true;
     return;
   }
+  state.baseVersion = state.ticket.version ?? null;
   render();
   renderMacros();
+  startPresence({ base, container: el("presence"), typingSource: body });
   root.removeAttribute("aria-busy");
   root.dataset.ready = "true";
   startTicking(document);
