@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
-from accounts.roles import is_staff_member
+from accounts.roles import is_staff_member, sees_every_team
 
 from .bootstrap import desk_reference_data
 
@@ -50,3 +50,15 @@ class MacrosView(DeskPage):
     who may write which; the page only offers what the API will accept)."""
 
     template_name = "desk/macros.html"
+
+
+class ReportsView(DeskPage):
+    """The SLA report for leads and admins (the data: GET reports/sla/, the same rule as the API:
+    IsLeadOrAdmin); an agent gets the desk's 403 page."""
+
+    template_name = "desk/reports.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and is_staff_member(request.user) and not sees_every_team(request.user):
+            return render(request, "desk/forbidden.html", {"reason": "leads"}, status=403)
+        return super().dispatch(request, *args, **kwargs)
