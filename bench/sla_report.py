@@ -205,7 +205,13 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                 ]
                 if is_closed:
                     rows.append(("status_changed", {"from": "solved", "to": "closed", "reason": "auto"}, closed))
-                where = {"team": team_codes[team_id], "category": category.code}  # as sweep._where writes
+                where = {  # as sweep._where writes it
+                    "team": team_codes[team_id],
+                    "category": category.code,
+                    "priority": priority,
+                    "channel": channels[index],
+                    "assignee": assignee if assignee else "",
+                }
                 rows += [
                     ("sla_breached", {"metric": metric, "cycle": 1, "percent": 100, "due_at": _ts(due), **where}, due)
                     for metric, due in breaches

@@ -396,3 +396,6 @@ class BacklogSnapshot(models.Model):
         indexes = [models.Index(fields=["day"], name="sla_backlog_day_idx")]
         verbose_name = _("backlog snapshot")
         verbose_name_plural = _("backlog snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.open_tickets}"
