@@ -206,7 +206,7 @@ def _compliance(*, since: datetime, until: datetime, scope: Scope, group_by: str
     ended without a breach (a late end is a breach: services._fulfil). Counted as two disjoint
     sets: the clocks fulfilled in the period, read from sla_clock_ended_idx alone (where the
     ticket stood when each ended is in it), and the few breached in it but not fulfilled in it
-    (sla_clock_breached_idx; such a clock has not ended, so the ticket's current place counts,
+    (sla_clock_breach_cover_idx, with the ticket; such a clock has not ended, so the ticket's current place counts,
     looked up by primary key for those tickets only)."""
     totals: dict[object, dict[str, list[int]]] = {TOTAL: {}}
 
@@ -353,10 +353,11 @@ def _satisfaction(*, since: datetime, until: datetime, scope: Scope, group_by: s
 
 
 def _tune(cursor) -> None:
-    # For these statements only: each sorts up to a million durations, which the default work_mem
-    # (4 MB) would spill to disk; and JIT compilation costs more than it saves on a statement that
-    # runs once (about 0.1 s each at 1M tickets).
-    cursor.execute("SET LOCAL work_mem = '64MB'")
+    # For these statements only: each sorts up to a million durations (a breakdown sorts them by
+    # group first), which the default work_mem (4 MB), and 64 MB for a breakdown, would spill to
+    # disk; and JIT compilation costs more than it saves on a statement that runs once (about 0.1 s
+    # each at 1M tickets).
+    cursor.execute("SET LOCAL work_mem = '256MB'")
     cursor.execute("SET LOCAL jit = off")
 
 
