@@ -6,12 +6,11 @@ once whatever the number of workers or retries), and bulk writes for events, not
 changes and outbox rows. Its cost follows the number of due clocks, not of tickets.
 """
 
-import json
 import logging
 import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,6 +21,8 @@ from accounts.models import CustomerProfile, User
 from accounts.roles import ROLE_GROUPS, Role
 from notifications.models import OutboxMessage
 from notifications.services import relay_many
+from support_desk.bulk_sql import array_literal, update_rows
+from tickets import audit
 from tickets.models import PRIORITY_RANK, Category, Message, Priority, Team, Ticket, TicketEvent
 from tickets.queue_version import queue_version_bump
 from tickets.routing import raise_priority
@@ -348,114 +349,6 @@ TICKET_SWEEP_FIELDS = [
 ]
 
 
-def _update_rows(model, rows: list, fields: list[str]) -> None:
-    """Write these fields of many rows. On PostgreSQL one UPDATE … FROM unnest(arrays): Django's
-    bulk_update builds a CASE branch per row, whose cost grows with the batch on both sides."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        attnames = [model._meta.get_field(name).attname for name in fields]
-        instances = [model(pk=row.pk, **{name: getattr(row, name) for name in attnames}) for row in rows]
-        model.objects.bulk_update(instances, fields, batch_size=500)
-        return
-    arrays, casts, selects, names = _column_arrays(model, rows, fields)
-    aliases = ", ".join(f"c{index}" for index in range(len(fields)))
-    sql = (
-        f'UPDATE "{model._meta.db_table}" AS t SET {", ".join(f"{name} = s.c{i}" for i, name in enumerate(names))} '
-        f"FROM (SELECT v.id, {', '.join(f'{select} AS c{i}' for i, select in enumerate(selects))} "
-        f"FROM unnest(%s::bigint[], {', '.join(f'%s::{cast}' for cast in casts)}) AS v(id, {aliases})) AS s "
-        "WHERE t.id = s.id"
-    )
-    arrays = [_array_literal([row.pk for row in rows], "number"), *arrays]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
-
-
-# How _array_literal writes a column's values, by model field type; any other field goes through
-# get_db_prep_save and is written as quoted text (the cast to the column's array type reads it).
-# Per-value get_db_prep_save would cost more than the whole statement for thousands of rows.
-_LITERAL_KINDS = {
-    "AutoField": "number",
-    "BigAutoField": "number",
-    "BigIntegerField": "number",
-    "IntegerField": "number",
-    "PositiveIntegerField": "number",
-    "PositiveSmallIntegerField": "number",
-    "SmallIntegerField": "number",
-    "BooleanField": "bool",
-    "DateTimeField": "datetime",
-    "CharField": "text",
-    "TextField": "text",
-}
-
-
-def _column_arrays(model, rows: list, fields: list[str]) -> tuple[list, list[str], list[str], list[str]]:
-    """Per column: the values of every row as one array literal, its SQL array type, and how to read it."""
-    arrays, casts, selects, names = [], [], [], []
-    for index, name in enumerate(fields):
-        column = model._meta.get_field(name)
-        db_type = column.db_type(connection)
-        raw = [getattr(row, column.attname) for row in rows]
-        if db_type == "jsonb":
-            arrays.append(_array_literal([None if value is None else json.dumps(value) for value in raw], "text"))
-            casts.append("text[]")
-            selects.append(f"v.c{index}::jsonb")
-        else:
-            # A foreign key is written as its target's type (an integer, or e.g. a UUID as text).
-            target = column.target_field if column.is_relation else column
-            kind = _LITERAL_KINDS.get(target.get_internal_type())
-            values = raw if kind else [column.get_db_prep_save(value, connection) for value in raw]
-            arrays.append(_array_literal(values, kind or "text"))
-            casts.append(f"{db_type}[]")
-            selects.append(f"v.c{index}")
-        names.append(f'"{column.column}"')
-    return arrays, casts, selects, names
-
-
-def _array_literal(values: list, kind: str) -> str:
-    """A PostgreSQL array literal ('{"a",NULL,"b"}'), read by the server's array input: sending a
-    Python list makes psycopg2 write ARRAY[…] with one quoted, cast expression per element, which
-    costs both sides several times more for thousands of values. `kind` comes from the column
-    (_LITERAL_KINDS): "number" and "datetime" values need no quotes, "bool" is t/f, "text" is
-    quoted and escaped."""
-    if kind == "number":
-        elements = ("NULL" if value is None else str(int(value)) for value in values)
-    elif kind == "bool":
-        elements = ("NULL" if value is None else "t" if value else "f" for value in values)
-    elif kind == "datetime":
-        # A batch's timestamps are mostly the sweep's own `now`: format each distinct one once.
-        # ISO 8601 holds no character the array syntax would need quoted.
-        texts: dict[datetime, str] = {}
-        elements = (
-            "NULL" if value is None else texts.get(value) or texts.setdefault(value, value.isoformat())
-            for value in values
-        )
-    else:
-        elements = (
-            "NULL" if value is None else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-            for value in values
-        )
-    return "{" + ",".join(elements) + "}"
-
-
-def _insert_rows(model, rows: list, fields: list[str]) -> None:
-    """INSERT … SELECT FROM unnest(arrays) on PostgreSQL: one statement, no per-row SQL building."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        instances = [row if isinstance(row, model) else model(**asdict(row)) for row in rows]
-        model.objects.bulk_create(instances, batch_size=1000)
-        return
-    arrays, casts, selects, names = _column_arrays(model, rows, fields)
-    aliases = ", ".join(f"c{index}" for index in range(len(fields)))
-    sql = (
-        f'INSERT INTO "{model._meta.db_table}" ({", ".join(names)}) '
-        f"SELECT {', '.join(selects)} FROM unnest({', '.join(f'%s::{cast}' for cast in casts)}) AS v({aliases})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
-
-
 def _insert_firings(rows: list[tuple[int, int, int]], now: datetime) -> set[tuple[int, int]]:
     """Insert (clock, step, cycle) rows; return the (clock, step) pairs this call inserted."""
     inserted: set[tuple[int, int]] = set()
@@ -469,7 +362,7 @@ def _insert_firings(rows: list[tuple[int, int, int]], now: datetime) -> set[tupl
                 f"INSERT INTO {table} (clock_id, step_id, cycle, fired_at) "
                 "SELECT v.clock_id, v.step_id, v.cycle, %s "
                 f"FROM unnest(%s::bigint[], %s::bigint[], %s::integer[]) AS v(clock_id, step_id, cycle) {conflict}",
-                [now, *(_array_literal(column, "number") for column in (clock_ids, step_ids, cycles))],
+                [now, *(array_literal(column, "number") for column in (clock_ids, step_ids, cycles))],
             )
             inserted.update((row[0], row[1]) for row in cursor.fetchall())
             return inserted
@@ -617,10 +510,10 @@ def _write_effects(
     if notes:
         Message.objects.bulk_create(notes, batch_size=1000)
         events.extend(
-            _event(note.ticket_id, Kind.MESSAGE_ADDED, now, message_id=note.pk, internal=True, by="system")
+            audit.row(note.ticket_id, Kind.MESSAGE_ADDED, now, message_id=note.pk, internal=True, by="system")
             for note in notes
         )
-    _insert_rows(TicketEvent, events, ["ticket", "actor", "kind", "data", "at"])
+    audit.record_many(events)
     if alerts:
         # One row for the batch's alerts, written with the firings; the worker turns it into one
         # outbox row per e-mail. Thousands of e-mail rows must not lengthen the sweep's transaction.
@@ -682,7 +575,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
     for membership in Team.members.through.objects.filter(team_id__in=team_ids).select_related("user"):
         members[membership.team_id].append(membership.user)
 
-    events: list[_EventRow] = []
+    events: list[audit.EventRow] = []
     outbox: list[OutboxMessage] = []
     alerts: list[dict] = []
     notes: list[Message] = []
@@ -710,7 +603,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
             changed_tickets.add(ticket.pk)
             if not any(step.percent == 100 for step in fired_by_clock[clock.pk]):
                 events.append(
-                    _event(
+                    audit.row(
                         ticket.pk,
                         Kind.SLA_BREACHED,
                         breach_moment,
@@ -736,7 +629,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 changed_tickets.add(ticket.pk)
                 raised.add(ticket.pk)
                 events.append(
-                    _event(
+                    audit.row(
                         ticket.pk,
                         Kind.PRIORITY_CHANGED,
                         now,
@@ -752,7 +645,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                     ticket.unassign()
                     changed_tickets.add(ticket.pk)
                 events.append(
-                    _event(
+                    audit.row(
                         ticket.pk,
                         Kind.TEAM_CHANGED,
                         now,
@@ -763,10 +656,12 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
                 previous_assignee = ticket.assignee_id
                 ticket.unassign()
                 changed_tickets.add(ticket.pk)
-                events.append(_event(ticket.pk, Kind.UNASSIGNED, now, previous=previous_assignee, reason="escalation"))
+                events.append(
+                    audit.row(ticket.pk, Kind.UNASSIGNED, now, previous=previous_assignee, reason="escalation")
+                )
             actions += _note_and_webhook(step, ticket, clock, now, notes, outbox, result)
             events.append(
-                _event(
+                audit.row(
                     ticket.pk,
                     kind,
                     breach_moment if kind == Kind.SLA_BREACHED else now,
@@ -805,16 +700,16 @@ def _sweep_batch(now: datetime, batch_size: int, context: _Context, result: Swee
         rows = [tickets[ticket_id] for ticket_id in changed_tickets]
         for row in rows:
             row.updated_at = now
-        _update_rows(Ticket, rows, TICKET_SWEEP_FIELDS)
+        update_rows(Ticket, rows, TICKET_SWEEP_FIELDS)
     if retargeted:
         # One UPDATE for the batch and the retargeted clocks: the batch's other clocks write their
         # retarget fields as read (their due time too: only a retarget writes a new one).
         rows = [clock if clock.pk in retargeted else replace(clock, due_at=read_due[clock.pk]) for clock in clocks] + [
             clock for clock in retargeted.values() if clock.pk not in read_due
         ]
-        _update_rows(SlaClock, rows, RETARGET_FIELDS)
+        update_rows(SlaClock, rows, RETARGET_FIELDS)
     else:
-        _update_rows(SlaClock, clocks, ["next_check_at", "breached_at"])
+        update_rows(SlaClock, clocks, ["next_check_at", "breached_at"])
     if changed_tickets or events:
         # These UPDATEs bypass Ticket.save(): tell the agents' queue polls, once for the batch.
         queue_version_bump()
@@ -928,21 +823,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-@dataclass(slots=True)
-class _EventRow:
-    """An audit event as plain data (no model instance): thousands per batch go in one INSERT."""
-
-    ticket_id: int
-    kind: str
-    at: datetime
-    data: dict
-    actor_id: int | None = None
-
-
-def _event(ticket_id: int, kind: str, now: datetime, **data) -> _EventRow:
-    return _EventRow(ticket_id=ticket_id, kind=kind, at=now, data=data)
-
-
 def sla_clock_catch_up(
     *,
     ticket: Ticket,
@@ -967,7 +847,7 @@ def sla_clock_catch_up(
     inserted = {step_id for _, step_id in _insert_firings(wanted, now)} if wanted else set()
     fired = [step for step in steps if step.pk in inserted]
     due_at = moments[100]
-    events: list[_EventRow] = []
+    events: list[audit.EventRow] = []
     if breach_recorded:
         result.breaches += 1
         if clock.metric not in (ticket.breached_metrics or []):
@@ -976,7 +856,7 @@ def sla_clock_catch_up(
         Ticket.objects.filter(pk=ticket.pk).update(sla_breached=True, breached_metrics=ticket.breached_metrics)
         if not any(step.percent == 100 for step in fired):
             events.append(
-                _event(
+                audit.row(
                     ticket.pk,
                     Kind.SLA_BREACHED,
                     due_at,
@@ -1001,7 +881,7 @@ def sla_clock_catch_up(
         actions = _notify(step, ticket, clock, members, context, alerts)
         actions += _note_and_webhook(step, ticket, clock, now, notes, outbox, result)
         events.append(
-            _event(
+            audit.row(
                 ticket.pk,
                 step.event_kind,
                 moments.get(step.percent, due_at),

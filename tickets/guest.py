@@ -24,6 +24,7 @@ from accounts.models import CustomerProfile, User
 from notifications import emails
 from notifications.services import register_link_minter
 
+from . import audit
 from .models import PRIORITY_RANK, Category, GuestLink, Ticket, TicketEvent
 from .routing import initial_priority
 
@@ -65,7 +66,7 @@ def _revoke(*, ticket_id: int, reason: str, actor: User | None, now: datetime) -
         revoked_at=now, revoked_reason=reason
     )
     if revoked:
-        TicketEvent.record(
+        audit.record(
             Ticket(pk=ticket_id), actor=actor, kind=Kind.GUEST_LINK_REVOKED, at=now, reason=reason, links=revoked
         )
     return revoked
@@ -84,7 +85,7 @@ def guest_link_issue(*, ticket_id: int, email: str, now: datetime) -> str:
         created_at=now,
         expires_at=now + timedelta(seconds=settings.GUEST_LINK_MAX_AGE),
     )
-    TicketEvent.record(
+    audit.record(
         Ticket(pk=ticket_id),
         actor=None,
         kind=Kind.GUEST_LINK_ISSUED,
@@ -151,7 +152,7 @@ def guest_ticket_join_account(*, ticket: Ticket, email: str, now: datetime) -> T
     locked.requester = account
     locked.updated_at = now
     locked.save(update_fields=["requester", "updated_at"])
-    TicketEvent.record(
+    audit.record(
         locked,
         actor=None,
         kind=Kind.REQUESTER_CHANGED,

@@ -395,7 +395,7 @@ class AppendOnlyError(Exception):
 
 
 class TicketEvent(models.Model):
-    """The append-only audit trail: every service writes one row per state change."""
+    """The append-only audit trail: one row per state change, written only by tickets.audit."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
@@ -460,10 +460,6 @@ class TicketEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Ticket events are append-only.")
-
-    @classmethod
-    def record(cls, ticket: Ticket, *, actor, kind: str, at, **data) -> "TicketEvent":
-        return cls.objects.create(ticket=ticket, actor=actor, kind=kind, at=at, data=data)
 
 
 class GuestLink(models.Model):

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import AgentProfile, CustomerProfile, User
 
+from . import audit
 from .models import (
     OPEN_STATUS_VALUES,
     PRIORITY_BY_RANK,
@@ -125,7 +126,7 @@ def routed_events(*, ticket: Ticket, now: datetime) -> list[TicketEvent]:
     did it), or nothing. One statement when there is one."""
     if ticket.assignee_id is None:
         return []
-    event = TicketEvent.record(
+    event = audit.record(
         ticket,
         actor=None,
         kind=TicketEvent.Kind.ASSIGNED,

@@ -15,7 +15,7 @@ from accounts.roles import Role, is_staff_member, role_of, sees_every_team
 from notifications import emails
 from sla import services as sla
 
-from . import macros, routing, uploads
+from . import audit, macros, routing, uploads
 from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketStale, TicketTransitionError
 from .models import (
     Attachment,
@@ -170,7 +170,7 @@ def ticket_create(
     message = Message.objects.create(
         ticket=ticket, author=requester, kind=Message.Kind.PUBLIC, body=body, created_at=now
     )
-    event = TicketEvent.record(
+    event = audit.record(
         ticket,
         actor=requester,
         kind=Kind.CREATED,
@@ -231,7 +231,7 @@ def _transition(
         changed.append("solved_at")
     _touch(ticket, now, *changed)
     kind = Kind.REOPENED if previous == Status.SOLVED and to == Status.OPEN else Kind.STATUS_CHANGED
-    TicketEvent.record(ticket, actor=actor, kind=kind, at=now, **{"from": previous, "to": to, "reason": reason})
+    audit.record(ticket, actor=actor, kind=kind, at=now, **{"from": previous, "to": to, "reason": reason})
     sla.sla_status_changed(ticket=ticket, previous=previous, now=now)
     if to == Status.SOLVED:
         emails.rating_invitation(ticket=ticket, now=now)
@@ -286,7 +286,7 @@ def message_add(
         raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
     kind = Message.Kind.INTERNAL if internal else Message.Kind.PUBLIC
     message = Message.objects.create(ticket=locked, author=author, kind=kind, body=body, created_at=now)
-    TicketEvent.record(
+    audit.record(
         locked,
         actor=author,
         kind=Kind.MESSAGE_ADDED,
@@ -303,7 +303,7 @@ def message_add(
         if locked.first_response_at is None:
             locked.first_response_at = now
             _touch(locked, now, "first_response_at")
-            TicketEvent.record(locked, actor=author, kind=Kind.FIRST_RESPONSE, at=now, message_id=message.pk)
+            audit.record(locked, actor=author, kind=Kind.FIRST_RESPONSE, at=now, message_id=message.pk)
         if locked.status == Status.NEW:
             _transition(locked, to=Status.OPEN, actor=author, now=now, reason="first_response")
         else:
@@ -330,7 +330,7 @@ def ticket_claim(*, ticket: Ticket, agent: User, now: datetime) -> Ticket:
         return locked
     locked.assignee = agent
     _touch(locked, now, "assignee")
-    TicketEvent.record(locked, actor=agent, kind=Kind.ASSIGNED, at=now, assignee=agent.pk, claimed=True)
+    audit.record(locked, actor=agent, kind=Kind.ASSIGNED, at=now, assignee=agent.pk, claimed=True)
     return locked
 
 
@@ -357,9 +357,9 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, now: da
     locked.assignee = assignee
     _touch(locked, now, "assignee")
     if assignee is None:
-        TicketEvent.record(locked, actor=actor, kind=Kind.UNASSIGNED, at=now, previous=previous)
+        audit.record(locked, actor=actor, kind=Kind.UNASSIGNED, at=now, previous=previous)
         return locked
-    TicketEvent.record(locked, actor=actor, kind=Kind.ASSIGNED, at=now, assignee=assignee.pk, previous=previous)
+    audit.record(locked, actor=actor, kind=Kind.ASSIGNED, at=now, assignee=assignee.pk, previous=previous)
     if assignee.pk != actor.pk:
         emails.ticket_assigned(ticket=locked, assignee=assignee, actor=actor, now=now)
     return locked
@@ -375,7 +375,7 @@ def ticket_change_priority(
     previous = locked.priority
     locked.priority = Priority(priority)
     _touch(locked, now, "priority")
-    TicketEvent.record(
+    audit.record(
         locked, actor=actor, kind=Kind.PRIORITY_CHANGED, at=now, **{"from": previous, "to": priority, "reason": reason}
     )
     if recompute_sla:
@@ -398,7 +398,7 @@ def ticket_change_team(
         locked.assignee = None
         changed.append("assignee")
     _touch(locked, now, *changed)
-    TicketEvent.record(
+    audit.record(
         locked,
         actor=actor,
         kind=Kind.TEAM_CHANGED,
@@ -420,9 +420,7 @@ def ticket_change_category(
     previous = locked.category.code
     locked.category = category
     _touch(locked, now, "category")
-    TicketEvent.record(
-        locked, actor=actor, kind=Kind.CATEGORY_CHANGED, at=now, **{"from": previous, "to": category.code}
-    )
+    audit.record(locked, actor=actor, kind=Kind.CATEGORY_CHANGED, at=now, **{"from": previous, "to": category.code})
     if recompute_sla:
         sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
@@ -437,7 +435,7 @@ def ticket_set_complaint(
         return locked
     locked.is_complaint = is_complaint
     _touch(locked, now, "is_complaint")
-    TicketEvent.record(locked, actor=actor, kind=Kind.COMPLAINT_CHANGED, at=now, is_complaint=is_complaint)
+    audit.record(locked, actor=actor, kind=Kind.COMPLAINT_CHANGED, at=now, is_complaint=is_complaint)
     if recompute_sla:
         sla.sla_ticket_changed(ticket=locked, now=now)
     return locked
@@ -500,7 +498,7 @@ def attachment_add(
     )
     attachment.file.save(checked.name, upload, save=False)
     attachment.save()
-    TicketEvent.record(
+    audit.record(
         locked,
         actor=uploader,
         kind=Kind.ATTACHMENT_ADDED,
@@ -538,7 +536,7 @@ def macro_apply(*, ticket: Ticket, macro: Macro, actor: User, now: datetime) -> 
         raise TicketForbidden(_("This macro belongs to another team."))
     if macro.owner_id not in (None, actor.pk):
         raise TicketForbidden(_("This is another agent's personal macro."))
-    TicketEvent.record(ticket, actor=actor, kind=Kind.MACRO_APPLIED, at=now, macro_id=macro.pk, name=macro.name)
+    audit.record(ticket, actor=actor, kind=Kind.MACRO_APPLIED, at=now, macro_id=macro.pk, name=macro.name)
     message_add(ticket=ticket, author=actor, body=render_macro(macro, ticket), internal=macro.internal, now=now)
     if macro.set_priority:
         ticket_change_priority(ticket=ticket, actor=actor, priority=macro.set_priority, now=now, reason="macro")
@@ -562,5 +560,5 @@ def ticket_rate(*, ticket: Ticket, actor: User, rating: int, comment: str, now: 
         defaults={"rating": rating, "comment": comment, "updated_at": now},
         create_defaults={"rating": rating, "comment": comment, "created_at": now, "updated_at": now},
     )
-    TicketEvent.record(locked, actor=actor, kind=Kind.RATED, at=now, rating=rating, changed=not created)
+    audit.record(locked, actor=actor, kind=Kind.RATED, at=now, rating=rating, changed=not created)
     return satisfaction

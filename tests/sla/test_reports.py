@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from sla.reports import PERCENTILES, sla_report
 from tests.factories import TicketFactory
+from tickets import audit
 from tickets.models import TicketEvent
 
 # Minutes from creation: uneven, with ties, so the interpolation between ranks matters.
@@ -73,15 +74,15 @@ def test_breaches_by_team_and_category_count_each_breach_event(history, other_ca
     history[1].team = other_category.default_team
     history[1].save()
     for ticket in (history[0], history[0], history[1]):
-        TicketEvent.record(ticket, actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=1))
-    TicketEvent.record(history[2], actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=9))
+        audit.record(ticket, actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=1))
+    audit.record(history[2], actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=9))
     result = report(now)
     assert result["breaches_by_team"] == {history[0].team.code: 2, other_category.default_team.code: 1}
     assert result["breaches_by_category"] == {history[0].category.code: 2, other_category.code: 1}
 
 
 def test_breaches_are_grouped_by_the_database(history, now):
-    TicketEvent.record(history[0], actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=1))
+    audit.record(history[0], actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=1))
     with CaptureQueriesContext(connection) as queries:
         report(now)
     on_events = [q["sql"] for q in queries if "ticketevent" in q["sql"]]
@@ -114,7 +115,7 @@ def test_breaches_count_for_the_team_the_ticket_was_in_when_it_breached(ticket, 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="side-by-side connections need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_report_on_two_connections_equals_the_report_on_one(history, now):
-    TicketEvent.record(history[0], actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=1))
+    audit.record(history[0], actor=None, kind=TicketEvent.Kind.SLA_BREACHED, at=now - timedelta(days=1))
     period = {"since": now - timedelta(days=7), "until": now}
     assert sla_report(**period, workers=2) == sla_report(**period, workers=1)
 
@@ -153,8 +154,8 @@ def test_report_parts_read_one_snapshot_taken_when_the_report_began(history, now
 def test_breach_events_with_and_without_their_team_are_counted_together(history, other_category, now):
     at = now - timedelta(days=1)
     kind = TicketEvent.Kind.SLA_BREACHED
-    TicketEvent.record(history[0], actor=None, kind=kind, at=at, team="security", category=other_category.code)
-    TicketEvent.record(history[1], actor=None, kind=kind, at=at)  # written before events named them
+    audit.record(history[0], actor=None, kind=kind, at=at, team="security", category=other_category.code)
+    audit.record(history[1], actor=None, kind=kind, at=at)  # written before events named them
     result = report(now)
     assert result["breaches_by_team"] == dict(sorted({"security": 1, history[1].team.code: 1}.items()))
     assert result["breaches_by_category"] == dict(sorted({other_category.code: 1, history[1].category.code: 1}.items()))

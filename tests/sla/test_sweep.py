@@ -13,8 +13,9 @@ from accounts.models import AgentProfile
 from notifications import services as outbox
 from notifications.models import OutboxMessage
 from sla.models import EscalationFiring, EscalationRule, EscalationStep, Metric, SlaClock
-from sla.sweep import _array_literal, sla_sweep
+from sla.sweep import sla_sweep
 from sla.tasks import sla_sweep_task
+from support_desk.bulk_sql import array_literal
 from tests.factories import AgentFactory, CustomerFactory
 from tickets import services
 from tickets.models import Message, Ticket, TicketEvent
@@ -366,11 +367,11 @@ def test_moving_step_keeps_an_assignee_who_works_in_the_new_team(ticket_with_sla
 
 
 def test_array_literal_quotes_text_and_keeps_null_apart_from_the_string_null():
-    assert _array_literal(['a"b', "c\\d", None, "NULL", "", "{x,y}"], "text") == (
+    assert array_literal(['a"b', "c\\d", None, "NULL", "", "{x,y}"], "text") == (
         '{"a\\"b","c\\\\d",NULL,"NULL","","{x,y}"}'
     )
-    assert _array_literal([1, None, 3], "number") == "{1,NULL,3}"
-    assert _array_literal([True, False, None], "bool") == "{t,f,NULL}"
+    assert array_literal([1, None, 3], "number") == "{1,NULL,3}"
+    assert array_literal([True, False, None], "bool") == "{t,f,NULL}"
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's array input")
@@ -381,9 +382,9 @@ def test_array_literals_come_back_from_postgresql_unchanged(db, now):
             # As the sweep reads its JSON column: text[] cast element-wise to jsonb.
             "SELECT %s::text[], %s::timestamptz[], ((%s::text[])[1])::jsonb",
             [
-                _array_literal(texts, "text"),
-                _array_literal([now, None], "datetime"),
-                _array_literal([json.dumps({"say": 'a "b" \\ c'})], "text"),
+                array_literal(texts, "text"),
+                array_literal([now, None], "datetime"),
+                array_literal([json.dumps({"say": 'a "b" \\ c'})], "text"),
             ],
         )
         text_back, times_back, json_back = cursor.fetchone()
