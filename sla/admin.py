@@ -3,6 +3,11 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import CustomerProfile
+from tickets.models import Priority, Ticket
+
+from .config import policy_save
+from .forms import SlaPolicyForm, SlaTargetForm
 from .models import (
     BusinessCalendar,
     CustomerReminder,
@@ -16,6 +21,19 @@ from .models import (
     WorkingInterval,
 )
 from .recompute import schedule_recompute
+
+# What the admin's form may change on a policy (categories and targets are saved apart).
+POLICY_FIELDS = {
+    "name",
+    "position",
+    "is_active",
+    "calendar",
+    "priorities",
+    "tiers",
+    "channels",
+    "is_complaint",
+    "pause_statuses",
+}
 
 
 class WorkingIntervalInline(admin.TabularInline):
@@ -66,21 +84,72 @@ class TargetFormSet(BaseInlineFormSet):
 
 class SlaTargetInline(admin.TabularInline):
     model = SlaTarget
+    form = SlaTargetForm
     formset = TargetFormSet
     extra = 0
 
 
+def _labels(values: list, choices) -> str:
+    names = dict(choices)
+    return ", ".join(str(names.get(value, value)) for value in values) if values else str(_("any"))
+
+
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(RecomputeOnSaveMixin, admin.ModelAdmin):
-    list_display = ["name", "position", "is_active", "calendar", "priorities", "tiers", "is_complaint"]
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Saves go through sla.config.policy_save, the API's service: the same validation, one
+    LogEntry (the admin's own change message), the configuration cache bumped and running
+    clocks recomputed."""
+
+    form = SlaPolicyForm
+    list_display = ["name", "position", "is_active", "calendar", "priority_list", "tier_list", "channel_list"]
     list_editable = ["position", "is_active"]
     list_filter = ["is_active", "calendar"]
+    list_select_related = ["calendar"]
     search_fields = ["name"]
     filter_horizontal = ["categories"]
     inlines = [SlaTargetInline]
 
-    def affected_policy_ids(self, obj) -> None:
-        # Conditions may now match other tickets: every running clock is re-evaluated.
+    @admin.display(description=_("priorities"))
+    def priority_list(self, policy: SlaPolicy) -> str:
+        return _labels(policy.priorities, Priority.choices)
+
+    @admin.display(description=_("customer tiers"))
+    def tier_list(self, policy: SlaPolicy) -> str:
+        return _labels(policy.tiers, CustomerProfile.Tier.choices)
+
+    @admin.display(description=_("channels"))
+    def channel_list(self, policy: SlaPolicy) -> str:
+        return _labels(policy.channels, Ticket.Channel.choices)
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Saved with its categories and targets in save_related, through the service.
+        pass
+
+    def save_related(self, request, form, formsets, change) -> None:
+        targets = None
+        for formset in formsets:
+            if formset.model is SlaTarget:
+                formset.save(commit=False)  # only lists new/changed/deleted rows for the change message
+                targets = [
+                    {name: row.cleaned_data[name] for name in ("metric", "priority", "minutes")}
+                    for row in formset.forms
+                    if row.cleaned_data and not row.cleaned_data.get("DELETE")
+                ]
+        policy_save(
+            actor=request.user,
+            instance=form.instance,
+            fields={name: value for name, value in form.cleaned_data.items() if name in POLICY_FIELDS},
+            categories=form.cleaned_data.get("categories"),
+            targets=targets,
+            change_message=self.construct_change_message(request, form, formsets, add=not change),
+        )
+        messages.info(request, _("Running SLA clocks will be recomputed in the background."))
+
+    # policy_save wrote the LogEntry, with the message the admin would have written.
+    def log_addition(self, request, obj, message):
+        return None
+
+    def log_change(self, request, obj, message):
         return None
 
 

@@ -1,6 +1,7 @@
 """Writes to SLA configuration from the REST API: validated, logged, and followed by a
 recompute of running clocks."""
 
+import json
 from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
@@ -14,15 +15,16 @@ from .models import BusinessCalendar, EscalationRule, EscalationStep, Holiday, S
 from .recompute import schedule_recompute
 
 
-def _log(actor: User, obj: models.Model, flag: int, message: str) -> None:
-    # The admin's own audit log, so API and admin changes read as one history.
+def _log(actor: User, obj: models.Model, flag: int, message: str | list) -> None:
+    # The admin's own audit log, so API and admin changes read as one history. A list is the
+    # admin's structured change message (ModelAdmin.construct_change_message), stored as it does.
     LogEntry.objects.create(
         user=actor,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
         action_flag=flag,
-        change_message=message,
+        change_message=json.dumps(message) if isinstance(message, list) else message,
     )
 
 
@@ -65,8 +67,11 @@ def policy_save(
     fields: dict[str, Any],
     categories: list | None,
     targets: list[dict] | None,
+    change_message: str | list = "Saved through the API",
 ) -> SlaPolicy:
+    """`instance` may be an unsaved policy (the admin's add form builds one): it is added."""
     policy = instance or SlaPolicy()
+    adding = policy._state.adding
     _assign(policy, fields)
     policy.full_clean()
     policy.save()
@@ -76,7 +81,7 @@ def policy_save(
         policy.targets.all().delete()
         SlaTarget.objects.bulk_create(SlaTarget(policy=policy, **row) for row in targets)
     config_version_bump()  # bulk_create sends no post_save
-    _log(actor, policy, CHANGE if instance else ADDITION, "Saved through the API")
+    _log(actor, policy, ADDITION if adding else CHANGE, change_message)
     # Conditions decide which tickets a policy governs: re-evaluate every running clock.
     schedule_recompute(None)
     return policy

@@ -142,6 +142,10 @@ class SlaPolicy(models.Model):
         return status in (self.pause_statuses or {}).get(metric, [])
 
 
+# The longest target the API and the admin accept (TargetSerializer, sla.forms).
+TARGET_MAX_MINUTES = 60 * 24 * 366
+
+
 class SlaTarget(models.Model):
     policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices)

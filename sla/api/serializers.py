@@ -6,7 +6,15 @@ from accounts.models import CustomerProfile
 from support_desk.serializers import StrictSerializer
 from tickets.models import Category, Priority, Team, Ticket
 
-from ..models import BusinessCalendar, EscalationRule, Holiday, Metric, SlaPolicy, WorkingInterval
+from ..models import (
+    TARGET_MAX_MINUTES,
+    BusinessCalendar,
+    EscalationRule,
+    Holiday,
+    Metric,
+    SlaPolicy,
+    WorkingInterval,
+)
 from ..reports import DIMENSIONS, Scope
 
 
@@ -50,7 +58,7 @@ class CalendarSerializer(StrictSerializer, serializers.ModelSerializer):
 class TargetSerializer(StrictSerializer, serializers.Serializer):
     metric = serializers.ChoiceField(choices=Metric.choices)
     priority = serializers.ChoiceField(choices=Priority.choices)
-    minutes = serializers.IntegerField(min_value=1, max_value=60 * 24 * 366)
+    minutes = serializers.IntegerField(min_value=1, max_value=TARGET_MAX_MINUTES)
 
 
 class PolicySerializer(StrictSerializer, serializers.ModelSerializer):
