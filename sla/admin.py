@@ -70,6 +70,11 @@ class BusinessCalendarAdmin(RecomputeOnSaveMixin, admin.ModelAdmin):
 
 
 class TargetFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # unlabelled in a tabular row
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete this target")
+
     def clean(self) -> None:
         super().clean()
         seen = set()

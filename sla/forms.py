@@ -184,3 +184,8 @@ class SlaTargetForm(forms.ModelForm):
     class Meta:
         model = SlaTarget
         fields = ["metric", "priority", "minutes"]
+        # A tabular inline's cells have no <label>: the column heading is not tied to them.
+        widgets = {
+            "metric": forms.Select(attrs={"aria-label": capfirst(_("metric"))}),
+            "priority": forms.Select(attrs={"aria-label": capfirst(_("priority"))}),
+        }

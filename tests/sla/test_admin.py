@@ -161,3 +161,11 @@ def test_a_whole_amount_renders_as_an_integer_not_an_exponent(lead_client, custo
     TicketFactory(requester=customer, category=category, amount=Decimal("100"), asset="USDT")
     html = lead_client.get("/admin/tickets/ticket/").content.decode()
     assert "100 USDT" in html and "1E+2" not in html
+
+
+def test_the_target_rows_controls_have_accessible_names(lead_client, calendar):
+    policy = SlaPolicy.objects.create(name="VIP", calendar=calendar)
+    policy.targets.create(metric="resolution", priority="normal", minutes=60)
+    html = lead_client.get(f"/admin/sla/slapolicy/{policy.pk}/change/").content.decode()
+    for name in ("Metric", "Priority", "Delete this target"):
+        assert f'aria-label="{name}"' in html
