@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        # The relay hands rows to the delivery tasks by their names (services._task).
+        from . import tasks  # noqa: F401

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -34,6 +35,36 @@ _link_minters: dict[str, LinkMinter] = {}
 def register_link_minter(name: str, minter: LinkMinter) -> None:
     """A higher app says how to mint the link for e-mails queued with `mint={"name": name, ...}`."""
     _link_minters[name] = minter
+
+
+# A webhook's signing secret is looked up when it is sent, never stored in the row: a higher app
+# registers how, under the payload key that names its source (the SLA app: "step_id").
+SecretLookup = Callable[[Any], str]
+_secret_lookups: dict[str, SecretLookup] = {}
+
+
+def register_webhook_secret(payload_key: str, lookup: SecretLookup) -> None:
+    _secret_lookups[payload_key] = lookup
+
+
+# A batch row (Kind.EMAIL_BATCH) is turned into one row per e-mail by a worker; the app that
+# queued it registers, under the batch's purpose, how its items become outbox rows.
+FanOut = Callable[[list[dict[str, Any]], datetime], list[OutboxMessage]]
+_fan_outs: dict[str, FanOut] = {}
+
+
+def register_fan_out(purpose: str, expand: FanOut) -> None:
+    _fan_outs[purpose] = expand
+
+
+# Tasks are addressed by their stable names (notifications.tasks), so this module does not
+# import the tasks that import it. NotificationsConfig.ready() registers them.
+DELIVER_TASK = "notifications.outbox_deliver"
+DELIVER_MANY_TASK = "notifications.outbox_deliver_many"
+
+
+def _task(name: str):
+    return current_app.tasks[name]
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -150,12 +181,10 @@ def outbox_enqueue_template(
 
 def relay_many(message_ids: list[Any]) -> None:
     """Hand many committed rows to Celery as one task (a sweep can cause thousands)."""
-    from .tasks import outbox_deliver_many_task
-
     for offset in range(0, len(message_ids), 200):
         chunk = [str(message_id) for message_id in message_ids[offset : offset + 200]]
         try:
-            outbox_deliver_many_task.delay(chunk)
+            _task(DELIVER_MANY_TASK).delay(chunk)
         except Exception:  # noqa: BLE001 - the drain delivers what could not be handed over
             logger.warning("Broker unavailable; %s outbox messages left for the drain", len(chunk))
             return
@@ -163,10 +192,8 @@ def relay_many(message_ids: list[Any]) -> None:
 
 def relay(message_id: Any) -> None:
     """Hand a committed outbox row to Celery; if the broker is down the drain picks it up later."""
-    from .tasks import outbox_deliver_task
-
     try:
-        outbox_deliver_task.delay(str(message_id))
+        _task(DELIVER_TASK).delay(str(message_id))
     except Exception:  # noqa: BLE001 - any broker failure must not fail the request
         logger.warning("Broker unavailable; outbox message %s left for the drain", message_id)
 
@@ -217,14 +244,13 @@ def webhook_signature(secret: str, body: bytes, timestamp: str) -> str:
 
 
 def _send_webhook(message: OutboxMessage) -> None:
-    """POST the JSON body, signed with the step's secret (looked up now, never stored in the row).
+    """POST the JSON body, signed with its source's secret (looked up now, never stored in the row).
     The outbox id travels as X-Desk-Delivery so the receiver can drop duplicates."""
     secret = ""
-    step_id = message.payload.get("step_id")
-    if step_id:
-        from sla.models import EscalationStep
-
-        secret = EscalationStep.objects.filter(pk=step_id).values_list("webhook_secret", flat=True).first() or ""
+    for key, lookup in _secret_lookups.items():
+        if message.payload.get(key):
+            secret = lookup(message.payload[key]) or ""
+            break
     body = json.dumps(message.payload.get("body", {}), sort_keys=True, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     headers = {
@@ -280,64 +306,6 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
     return True
 
 
-def _with_ticket_and_language(alerts: list[dict]) -> list[dict]:
-    """The alerts with their ticket and the language each recipient reads (two queries a batch)."""
-    from accounts.models import AgentProfile
-    from tickets.models import Ticket
-
-    tickets = {
-        t.reference: t for t in Ticket.objects.filter(reference__in={a["ref"] for a in alerts}).select_related("team")
-    }
-    languages = {
-        email: staff_language(spoken)
-        for email, spoken in AgentProfile.objects.filter(user__email__in={a["to"] for a in alerts}).values_list(
-            "user__email", "languages"
-        )
-    }
-    return [
-        {**alert, "ticket": tickets.get(alert["ref"]), "language": languages.get(alert["to"], settings.LANGUAGE_CODE)}
-        for alert in alerts
-    ]
-
-
-def staff_language(spoken: list[str] | None) -> str:
-    """The language a staff member's alerts are written in: the first of the languages on their
-    agent profile that the desk ships, else the site's default."""
-    shipped = {code for code, _name in settings.LANGUAGES}
-    return next((code.lower() for code in spoken or [] if code.lower() in shipped), settings.LANGUAGE_CODE)
-
-
-def _sla_alert_row(alert: dict, *, now: datetime) -> OutboxMessage:
-    """A staff alert from a sweep, rendered in the recipient's language when it is sent."""
-    ticket = alert["ticket"]
-    reference = alert["ref"]
-    return OutboxMessage(
-        kind=OutboxMessage.Kind.EMAIL,
-        recipient=alert["to"],
-        subject=f"[{reference}] SLA {alert['percent']}% {alert['metric']}",
-        payload={
-            "template": "sla_escalation",
-            "language": alert.get("language", settings.LANGUAGE_CODE),
-            "context": {
-                "reference": reference,
-                "subject": ticket.subject if ticket else "",
-                "metric": alert["metric"],
-                "percent": alert["percent"],
-                "kind": alert["kind"],
-                "due_at": alert["due"],
-                "priority": ticket.priority if ticket else "",
-                "team": ticket.team.name if ticket else "",
-                "recipient_name": alert["name"],
-                "ticket_url": f"{settings.SITE_URL}/desk/tickets/{reference}/",
-            },
-        },
-        purpose=f"sla_{alert['kind']}",
-        ticket_reference=reference,
-        created_at=now,
-        next_attempt_at=now,
-    )
-
-
 @transaction.atomic
 def _fan_out(batch: OutboxMessage, *, now: datetime) -> bool:
     """Turn a batch row into one outbox row per e-mail, and mark the batch done, in one
@@ -345,10 +313,10 @@ def _fan_out(batch: OutboxMessage, *, now: datetime) -> bool:
     locked = OutboxMessage.objects.select_for_update().get(pk=batch.pk)
     if locked.status != OutboxMessage.Status.PENDING:
         return False
-    rows = OutboxMessage.objects.bulk_create(
-        [_sla_alert_row(alert, now=now) for alert in _with_ticket_and_language(locked.payload.get("emails", []))],
-        batch_size=1000,
-    )
+    expand = _fan_outs.get(locked.purpose)
+    if expand is None:
+        raise ValueError(f"No fan-out registered for {locked.purpose!r}")
+    rows = OutboxMessage.objects.bulk_create(expand(locked.payload.get("emails", []), now), batch_size=1000)
     OutboxMessage.objects.filter(pk=locked.pk).update(
         status=OutboxMessage.Status.SENT, attempts=locked.attempts + 1, sent_at=now, locked_until=None
     )

@@ -1,7 +1,9 @@
 """When a policy or calendar is edited, running clocks get new due times, in batches."""
 
+import logging
 from datetime import datetime
 
+from celery import current_app
 from django.db import transaction
 
 from tickets.queue_version import queue_version_bump
@@ -11,6 +13,9 @@ from .models import SlaClock
 from .services import ACTIVE_STATES, recompute_batch
 
 BATCH = 500
+# sla.tasks' recompute task, addressed by its stable name: sla.tasks imports this module.
+RECOMPUTE_TASK = "sla.recompute"
+logger = logging.getLogger(__name__)
 
 
 def recompute_for_policies(*, policy_ids: list[int] | None, now: datetime) -> int:
@@ -31,14 +36,11 @@ def recompute_for_policies(*, policy_ids: list[int] | None, now: datetime) -> in
 
 def schedule_recompute(policy_ids: list[int] | None) -> None:
     """After the edit commits, recompute in a worker; the request does not wait for it."""
-    from .tasks import recompute_task
 
     def send() -> None:
         try:
-            recompute_task.delay(policy_ids)
+            current_app.tasks[RECOMPUTE_TASK].delay(policy_ids)
         except Exception:  # noqa: BLE001 - a broker outage must not fail the edit
-            import logging
-
-            logging.getLogger(__name__).warning("Broker down: run `manage.py sla_recompute` later")
+            logger.warning("Broker down: run `manage.py sla_recompute` later")
 
     transaction.on_commit(send)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
-from notifications import emails
+from tickets import notifications as emails
 from tickets import services as ticket_services
 from tickets.models import Ticket
 

@@ -21,10 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from accounts.models import CustomerProfile, User
-from notifications import emails
 from notifications.services import register_link_minter
 
-from . import audit
+from . import audit, hooks, services
+from . import notifications as emails
 from .models import PRIORITY_RANK, Category, GuestLink, Ticket, TicketEvent
 from .routing import initial_priority
 
@@ -138,10 +138,6 @@ def _account_for(email: str, *, excluding: int) -> User | None:
 def guest_ticket_join_account(*, ticket: Ticket, email: str, now: datetime) -> Ticket:
     """The guest proved the mailbox by opening the link: the ticket joins the account with that
     address (if any), which may raise its priority (a VIP's ticket) but never lowers it."""
-    from sla import services as sla
-
-    from . import services
-
     locked = Ticket.objects.select_for_update().select_related("requester", "category").get(pk=ticket.pk)
     if not is_guest_identity(locked.requester):
         return locked
@@ -166,7 +162,8 @@ def guest_ticket_join_account(*, ticket: Ticket, email: str, now: datetime) -> T
         return services.ticket_change_priority(
             ticket=locked, actor=None, priority=priority, now=now, reason="account_joined"
         )
-    sla.sla_ticket_changed(ticket=locked, now=now)  # the account's tier may choose other SLA targets
+    # The account's tier may choose other SLA targets.
+    hooks.emit(hooks.TicketReclassified(ticket=locked, now=now))
     return locked
 
 
@@ -209,8 +206,6 @@ def guest_ticket_create(
     """A ticket from someone who cannot log in. It gets a guest identity of its own, whoever
     owns the address: filing with somebody's e-mail never reaches their account, tier or
     history. The e-mailed link is the only way in."""
-    from . import services
-
     language = language if language in ("en", "zh-hans") else "en"
     requester = User(username=f"{GUEST_USERNAME_PREFIX}{secrets.token_hex(8)}", email=email)
     requester.set_unusable_password()

@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import AgentProfile, CustomerProfile, User
+from accounts.roles import ROLE_GROUPS
 
 from . import audit
 from .models import (
@@ -67,8 +68,6 @@ def speaks(languages: object, language: str) -> bool:
 def _candidates(team: Team) -> list[tuple[int, object, int | None, int, int]]:
     """The team's available staff members in id order: (user id, languages, cap, open tickets,
     the team's turn). One statement; each open count is a range of ticket_assignee_queue_idx."""
-    from accounts.roles import ROLE_GROUPS
-
     open_tickets = (
         Ticket.objects.filter(assignee_id=OuterRef("user_id"), status__in=OPEN_STATUS_VALUES)
         .order_by()

@@ -9,9 +9,10 @@ from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Value
 from django.db.models.lookups import LessThan
 
 from accounts.models import User
-from accounts.roles import Role, role_of, sees_every_team
+from accounts.roles import ROLE_GROUPS, Role, role_of, sees_every_team
 from support_desk.pagination import RowValue
 
+from . import sla_view
 from .models import (
     AWAITING_FIRST_RESPONSE_VALUES,
     FAR_FUTURE,
@@ -51,17 +52,11 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return tickets.filter(requester_id=user.pk)
 
 
-def _clocks_prefetch() -> Prefetch:
-    from sla.models import SlaClock
-
-    return Prefetch("sla_clocks", queryset=SlaClock.objects.select_related("policy"))
-
-
 def ticket_list(*, user: User) -> QuerySet[Ticket]:
     return (
         tickets_visible_to(user)
         .select_related("category", "team", "assignee", "requester__customer_profile", "possible_duplicate_of")
-        .prefetch_related(_clocks_prefetch())
+        .prefetch_related(*sla_view.clocks_prefetch())
         .order_by("-created_at", "-id")
     )
 
@@ -94,7 +89,7 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
             Prefetch("messages", queryset=messages),
             Prefetch("attachments", queryset=attachments),
             Prefetch("events", queryset=events),
-            _clocks_prefetch(),
+            *sla_view.clocks_prefetch(),
         )
     )
 
@@ -153,8 +148,6 @@ def teams_all() -> QuerySet[Team]:
 def agents_assignable() -> list[dict[str, Any]]:
     """Staff people (agents, leads, admins) with their team codes, role and availability (joined):
     two queries."""
-    from accounts.roles import ROLE_GROUPS
-
     staff_groups = set(ROLE_GROUPS.values())
     people = list(
         User.objects.filter(is_active=True)
@@ -274,9 +267,7 @@ def ticket_queue_info(*, ticket: Ticket, now: datetime) -> dict[str, Any]:
     if answered:
         per_ticket = THROUGHPUT_WINDOW / answered
         estimate = now + per_ticket * position
-    from sla.selectors import customer_promises
-
-    promised = customer_promises(ticket)["first_response_due"]
+    promised = sla_view.promises(ticket)["first_response_due"]
     if promised is not None and (estimate is None or estimate > promised):
         # The ladder escalates before the promise runs out: never forecast past the promise.
         estimate = max(promised, now)

@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role, is_staff_member, role_of, sees_every_team
-from notifications import emails
-from sla import services as sla
 
-from . import audit, macros, routing, uploads
+from . import audit, hooks, macros, routing, uploads
+from . import notifications as emails
 from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketStale, TicketTransitionError
 from .models import (
     Attachment,
@@ -161,9 +160,9 @@ def ticket_create(
         updated_at=now,
         status_changed_at=now,
     )
-    # The clocks are planned first, so the ticket's INSERT carries its SLA due time (the queue's
-    # sort key) and no UPDATE follows it; they are written in one INSERT once the ticket has its id.
-    clocks = sla.sla_clocks_plan(ticket=ticket, now=now)
+    # Listeners (the SLA clocks) plan first, so the ticket's INSERT carries its SLA due time (the
+    # queue's sort key) and no UPDATE follows it; they write their rows once the ticket has its id.
+    hooks.emit(hooks.TicketCreating(ticket=ticket, now=now))
     # Automatic assignment (Team.routing): in the INSERT; no statement when the team's is off.
     ticket.assignee_id = routing.route_new_ticket(team=ticket.team, language=language)
     ticket.save(force_insert=True)
@@ -182,9 +181,9 @@ def ticket_create(
         message_id=message.pk,
         possible_duplicate_of=duplicate.reference if duplicate else None,
     )
-    sla.sla_clocks_save(ticket=ticket, clocks=clocks)
-    events = [event, *routing.routed_events(ticket=ticket, now=now)]
-    _remember_new_rows(ticket, messages=[message], events=events, clocks=clocks)
+    _remember_new_rows(ticket, messages=[message])
+    hooks.emit(hooks.TicketCreated(ticket=ticket, now=now))
+    _remember_new_rows(ticket, events=[event, *routing.routed_events(ticket=ticket, now=now)])
     if channel != Ticket.Channel.GUEST:  # a guest gets the e-mail with their private link instead
         # Counted once, inside the transaction: the e-mail and the API's answer say the same place.
         ticket.queue_info = ticket_queue_info(ticket=ticket, now=now)
@@ -192,16 +191,24 @@ def ticket_create(
     return ticket
 
 
-def _remember_new_rows(ticket: Ticket, *, messages: list, events: list, clocks: list) -> None:
+def _remember_new_rows(ticket: Ticket, **rows: list) -> None:
     """Leave a new ticket's rows on the instance as prefetch_related leaves them (the relations
     ticket_detail_queryset prefetches), so the e-mail and the API's answer read no row back."""
-    rows = {"messages": messages, "attachments": [], "events": events, "sla_clocks": clocks}
-    ticket._prefetched_objects_cache = {}
+    if not hasattr(ticket, "_prefetched_objects_cache"):
+        ticket._prefetched_objects_cache = {}
+        remember_new_rows(ticket, "attachments", [])
+        ticket._state.fields_cache["satisfaction"] = None  # a new ticket has no rating
     for name, values in rows.items():
-        queryset = getattr(ticket, name).get_queryset()
-        queryset._result_cache, queryset._prefetch_done = list(values), True
-        ticket._prefetched_objects_cache[name] = queryset
-    ticket._state.fields_cache["satisfaction"] = None  # a new ticket has no rating
+        remember_new_rows(ticket, name, values)
+
+
+def remember_new_rows(ticket: Ticket, relation: str, rows: list) -> None:
+    """One relation of a new ticket as prefetched (also for higher apps' relations, such as the
+    SLA clocks its TicketCreated listener inserts)."""
+    cache = ticket.__dict__.setdefault("_prefetched_objects_cache", {})
+    queryset = getattr(ticket, relation).get_queryset()
+    queryset._result_cache, queryset._prefetch_done = list(rows), True
+    cache[relation] = queryset
 
 
 def _transition(
@@ -232,7 +239,7 @@ def _transition(
     _touch(ticket, now, *changed)
     kind = Kind.REOPENED if previous == Status.SOLVED and to == Status.OPEN else Kind.STATUS_CHANGED
     audit.record(ticket, actor=actor, kind=kind, at=now, **{"from": previous, "to": to, "reason": reason})
-    sla.sla_status_changed(ticket=ticket, previous=previous, now=now)
+    hooks.emit(hooks.StatusChanged(ticket=ticket, previous=previous, now=now))
     if to == Status.SOLVED:
         emails.rating_invitation(ticket=ticket, now=now)
 
@@ -295,11 +302,13 @@ def message_add(
         internal=internal,
         by="agent" if staff else "customer",
     )
+    added = hooks.MessageAdded(ticket=locked, message=message, by_staff=staff, now=now)
     if internal:
         _touch(locked, now)
+        hooks.emit(added)
         return message
     if staff:
-        sla.sla_public_agent_reply(ticket=locked, now=now)
+        hooks.emit(added)
         if locked.first_response_at is None:
             locked.first_response_at = now
             _touch(locked, now, "first_response_at")
@@ -311,10 +320,10 @@ def message_add(
         emails.agent_replied(ticket=locked, message=message, now=now)
     elif locked.status in CUSTOMER_REPLY_REOPENS:
         _transition(locked, to=Status.OPEN, actor=author, now=now, reason="customer_reply")
-        sla.sla_customer_reply(ticket=locked, now=now)
+        hooks.emit(added)
     else:
         _touch(locked, now)
-        sla.sla_customer_reply(ticket=locked, now=now)
+        hooks.emit(added)
     return message
 
 
@@ -379,7 +388,7 @@ def ticket_change_priority(
         locked, actor=actor, kind=Kind.PRIORITY_CHANGED, at=now, **{"from": previous, "to": priority, "reason": reason}
     )
     if recompute_sla:
-        sla.sla_ticket_changed(ticket=locked, now=now)
+        hooks.emit(hooks.TicketReclassified(ticket=locked, now=now))
     return locked
 
 
@@ -406,7 +415,7 @@ def ticket_change_team(
         **{"from": previous, "to": team.code, "unassigned": "assignee" in changed},
     )
     if recompute_sla:
-        sla.sla_ticket_changed(ticket=locked, now=now)
+        hooks.emit(hooks.TicketReclassified(ticket=locked, now=now))
     return locked
 
 
@@ -422,7 +431,7 @@ def ticket_change_category(
     _touch(locked, now, "category")
     audit.record(locked, actor=actor, kind=Kind.CATEGORY_CHANGED, at=now, **{"from": previous, "to": category.code})
     if recompute_sla:
-        sla.sla_ticket_changed(ticket=locked, now=now)
+        hooks.emit(hooks.TicketReclassified(ticket=locked, now=now))
     return locked
 
 
@@ -437,7 +446,7 @@ def ticket_set_complaint(
     _touch(locked, now, "is_complaint")
     audit.record(locked, actor=actor, kind=Kind.COMPLAINT_CHANGED, at=now, is_complaint=is_complaint)
     if recompute_sla:
-        sla.sla_ticket_changed(ticket=locked, now=now)
+        hooks.emit(hooks.TicketReclassified(ticket=locked, now=now))
     return locked
 
 
@@ -462,7 +471,7 @@ def ticket_update(
     if "is_complaint" in changes:
         ticket = ticket_set_complaint(ticket=ticket, actor=actor, is_complaint=changes["is_complaint"], **once)
     if (ticket.team_id, ticket.category_id, ticket.priority, ticket.is_complaint) != sla_inputs:
-        sla.sla_ticket_changed(ticket=ticket, now=now)
+        hooks.emit(hooks.TicketReclassified(ticket=ticket, now=now))
     if "status" in changes:
         ticket = ticket_change_status(ticket=ticket, actor=actor, status=changes["status"], now=now)
     return ticket

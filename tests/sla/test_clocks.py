@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from sla import services as sla_services
 from sla.models import Metric, SlaClock, SlaPolicy, SlaTarget
 from sla.recompute import recompute_for_policies
 from tests.factories import CustomerFactory
@@ -215,8 +216,8 @@ def test_creation_mail_states_the_promised_time(
 
 def test_one_patch_of_several_fields_retargets_the_clocks_once(created, agent, category, now, monkeypatch):
     calls = []
-    original = services.sla.sla_ticket_changed
-    monkeypatch.setattr(services.sla, "sla_ticket_changed", lambda **kw: calls.append(kw) or original(**kw))
+    original = sla_services.sla_ticket_changed
+    monkeypatch.setattr(sla_services, "sla_ticket_changed", lambda **kw: calls.append(kw) or original(**kw))
     later = now + timedelta(minutes=5)
     other = type(category).objects.create(code="fees-2", name="Fees", default_team=category.default_team)
     services.ticket_update(
@@ -229,6 +230,6 @@ def test_one_patch_of_several_fields_retargets_the_clocks_once(created, agent, c
 
 def test_a_patch_that_changes_nothing_leaves_the_clocks_alone(created, agent, now, monkeypatch):
     calls = []
-    monkeypatch.setattr(services.sla, "sla_ticket_changed", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(sla_services, "sla_ticket_changed", lambda **kw: calls.append(kw))
     services.ticket_update(ticket=created, actor=agent, changes={"priority": created.priority}, now=now)
     assert calls == []

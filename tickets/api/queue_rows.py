@@ -14,11 +14,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from sla.selectors import ClockRow, clock_rows_by_ticket, promises_of, staff_clocks_of
-
-from .. import selectors
+from .. import selectors, sla_view
 from ..models import Ticket
-from .serializers import CLOCK_FIELDS, CLOCK_TIMES, sla_state_of
 
 # TicketSerializer.get_waiting_on by status (plain strings as keys: values() gives strings).
 WAITING_ON = {
@@ -49,7 +46,7 @@ def queue_rows(tickets: list[dict[str, Any]], *, now: datetime) -> list[dict[str
         {ticket["requester_id"] for ticket in tickets}
         | {ticket["assignee_id"] for ticket in tickets if ticket["assignee_id"] is not None}
     )
-    clocks = clock_rows_by_ticket(ticket["id"] for ticket in tickets)
+    clocks = sla_view.clock_rows_by_ticket(ticket["id"] for ticket in tickets)
     zone = timezone.get_current_timezone()
     chinese = (get_language() or "").lower().startswith("zh")
     return [
@@ -60,7 +57,7 @@ def queue_rows(tickets: list[dict[str, Any]], *, now: datetime) -> list[dict[str
 def _row(
     ticket: dict[str, Any],
     people: dict[int, dict[str, Any]],
-    clocks: list[ClockRow],
+    clocks: list,
     *,
     zone: tzinfo,
     chinese: bool,
@@ -68,7 +65,7 @@ def _row(
 ) -> dict[str, Any]:
     requester = people[ticket["requester_id"]]
     assignee = people.get(ticket["assignee_id"]) if ticket["assignee_id"] is not None else None
-    state, warning_at = sla_state_of(clocks, breached=ticket["sla_breached"], now=now)
+    state, warning_at = sla_view.state_of(clocks, breached=ticket["sla_breached"], now=now)
     amount = ticket["amount"]
     status = ticket["status"]
     # The keys in TicketSerializer.Meta.fields' order.
@@ -94,14 +91,11 @@ def _row(
         "is_complaint": ticket["is_complaint"],
         "possible_duplicate_of": ticket["possible_duplicate_of__reference"],
         "waiting_on": WAITING_ON.get(status, "agent"),
-        "sla": {name: _iso(value, zone) for name, value in promises_of(clocks).items()},
+        "sla": {name: _iso(value, zone) for name, value in sla_view.promises_of(clocks).items()},
         "sla_due_at": _iso(ticket["sla_due_at"], zone),
         "sla_breached": ticket["sla_breached"],
         "breached_metrics": ticket["breached_metrics"],
-        "sla_clocks": [
-            {name: _iso(clock[name], zone) if name in CLOCK_TIMES else clock[name] for name in CLOCK_FIELDS}
-            for clock in staff_clocks_of(clocks)
-        ],
+        "sla_clocks": sla_view.staff_clocks(clocks, format_time=lambda value: _iso(value, zone)),
         "sla_state": state,
         "sla_warning_at": _iso(warning_at, zone),
         "created_at": _iso(ticket["created_at"], zone),

@@ -1,5 +1,4 @@
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,12 +9,11 @@ from rest_framework import serializers
 
 from accounts.models import CustomerProfile, User
 from accounts.roles import is_staff_member
-from sla.models import Metric, SlaClock
-from sla.selectors import ClockRow, customer_promises, staff_clocks
 from support_desk.serializers import StrictSerializer
 from support_desk.text import validate_visible_text
 
 from .. import macros as macro_rules
+from .. import sla_view
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..networks import NETWORKS, InvalidIdentifier, memo_missing_message, validate_amount, validate_identifier
 from ..selectors import ticket_customer_others, ticket_queue_info
@@ -109,26 +107,6 @@ class AttachmentUploadSerializer(StrictSerializer):
     )
 
 
-class SlaPromiseSerializer(serializers.Serializer):
-    first_response_due = serializers.DateTimeField(allow_null=True)
-    resolution_due = serializers.DateTimeField(allow_null=True)
-
-
-class SlaClockSerializer(serializers.Serializer):
-    metric = serializers.ChoiceField(choices=Metric.choices)
-    state = serializers.ChoiceField(choices=SlaClock.State.choices)
-    cycle = serializers.IntegerField()
-    started_at = serializers.DateTimeField()
-    due_at = serializers.DateTimeField(allow_null=True)
-    target_minutes = serializers.IntegerField()
-    breached = serializers.BooleanField()
-    breached_at = serializers.DateTimeField(allow_null=True)
-    fulfilled_at = serializers.DateTimeField(allow_null=True)
-    paused_since = serializers.DateTimeField(allow_null=True)
-    policy = serializers.CharField(allow_null=True, help_text=_("Name of the SLA policy that gave this clock."))
-    policy_id = serializers.IntegerField(allow_null=True, help_text=_("Id of the SLA policy that gave this clock."))
-
-
 class SatisfactionOutSerializer(serializers.Serializer):
     rating = serializers.IntegerField()
     comment = serializers.CharField()
@@ -163,44 +141,7 @@ class StaffPersonSerializer(serializers.Serializer):
     email = serializers.EmailField()
 
 
-# A running clock is in "warning" from this share of its target (the default ladder's first step).
-SLA_WARNING_SHARE = 0.75
-SLA_STATES = ["on_track", "warning", "breached", "paused", "none"]
-
-
-def sla_state(ticket: Ticket, now: datetime) -> tuple[str, datetime | None]:
-    """The desk's colour for a ticket, from its (prefetched) clocks, and the moment the nearest
-    running clock turns to "warning" (so a page can recolour a countdown without asking again).
-    Breached: a clock was breached, or the nearest running one is past due. Warning: the nearest
-    running clock is at or past 75 % of its target (in wall time to its due time)."""
-    return sla_state_of(list(ticket.sla_clocks.all()), breached=ticket.sla_breached, now=now)
-
-
-def sla_state_of(
-    clocks: Sequence[SlaClock | ClockRow], *, breached: bool, now: datetime
-) -> tuple[str, datetime | None]:
-    """sla_state() from the clocks (model instances or a queue page's ClockRow values)."""
-    running = [clock for clock in clocks if clock.state == SlaClock.State.RUNNING and clock.due_at is not None]
-    nearest = min(running, key=lambda clock: clock.due_at) if running else None
-    warning_at = None
-    if nearest is not None:
-        warning_at = nearest.due_at - timedelta(seconds=nearest.target_seconds * (1 - SLA_WARNING_SHARE))
-    if breached or any(clock.breached_at is not None for clock in clocks):
-        return "breached", warning_at
-    if nearest is None:
-        if any(clock.state == SlaClock.State.PAUSED for clock in clocks):
-            return "paused", None
-        return "none", None
-    if nearest.due_at <= now:
-        return "breached", warning_at
-    if warning_at <= now:
-        return "warning", warning_at
-    return "on_track", warning_at
-
-
 _DATETIME_FIELD = serializers.DateTimeField()
-CLOCK_FIELDS = list(SlaClockSerializer().fields)
-CLOCK_TIMES = {"started_at", "due_at", "breached_at", "fulfilled_at", "paused_since"}
 
 
 def _datetime(value: datetime | None) -> str | None:
@@ -294,16 +235,14 @@ class TicketSerializer(serializers.ModelSerializer):
 
     # Built as plain data with shared field instances, not a nested serializer per row: creating
     # a serializer deep-copies its fields, which was most of a 100-row queue page's time.
-    @extend_schema_field(SlaPromiseSerializer)
+    # The SLA fields come from the sla app's read model (tickets.sla_view), schema included.
+    @extend_schema_field(sla_view.schema("promises"))
     def get_sla(self, ticket: Ticket) -> dict:
-        return {name: _datetime(value) for name, value in customer_promises(ticket).items()}
+        return {name: _datetime(value) for name, value in sla_view.promises(ticket).items()}
 
-    @extend_schema_field(SlaClockSerializer(many=True))
+    @extend_schema_field(sla_view.schema("clocks"))
     def get_sla_clocks(self, ticket: Ticket) -> list[dict]:
-        return [
-            {name: _datetime(clock[name]) if name in CLOCK_TIMES else clock[name] for name in CLOCK_FIELDS}
-            for clock in staff_clocks(ticket)
-        ]
+        return sla_view.staff_clocks(sla_view.clocks_of(ticket), format_time=_datetime)
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_assignee(self, ticket: Ticket) -> dict | None:
@@ -327,10 +266,10 @@ class TicketSerializer(serializers.ModelSerializer):
         cache = self.context.setdefault("_sla_state", {})
         if ticket.pk not in cache:
             now = self.context.setdefault("_now", timezone.now())
-            cache[ticket.pk] = sla_state(ticket, now)
+            cache[ticket.pk] = sla_view.state_of(sla_view.clocks_of(ticket), breached=ticket.sla_breached, now=now)
         return cache[ticket.pk]
 
-    @extend_schema_field(serializers.ChoiceField(choices=SLA_STATES))
+    @extend_schema_field(sla_view.schema("state"))
     def get_sla_state(self, ticket: Ticket) -> str:
         return self._sla_state(ticket)[0]
 

@@ -1,4 +1,5 @@
-"""Demo data per CONTRACT.md "Demo data". Idempotent: run it as often as you like."""
+"""Demo data per CONTRACT.md "Demo data", for every app (so it lives in the top layer, desk).
+Idempotent: run it as often as you like."""
 
 from datetime import timedelta
 from decimal import Decimal

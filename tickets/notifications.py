@@ -1,26 +1,26 @@
-"""The e-mails the desk sends about tickets, each written to the outbox with its cause."""
+"""The e-mails the desk sends about tickets, each written to the outbox with its cause (the
+outbox, transports and rendering are notifications'; what a ticket's e-mails say is the tickets')."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from .services import LINK_PLACEHOLDER, outbox_enqueue_email, outbox_enqueue_template
+from accounts.models import User
+from notifications.services import LINK_PLACEHOLDER, outbox_enqueue_email, outbox_enqueue_template
+
+from . import sla_view
+from .models import Message, Ticket
 
 # tickets.guest registers the minter of a guest's private link under this name.
 GUEST_LINK_MINTER = "tickets.guest_link"
 
-if TYPE_CHECKING:
-    from accounts.models import User
-    from tickets.models import Message, Ticket
 
-
-def _customer_language(user: "User") -> str:
+def _customer_language(user: User) -> str:
     profile = getattr(user, "customer_profile", None)
     return profile.language if profile else "en"
 
 
-def _customer_context(ticket: "Ticket") -> dict:
+def _customer_context(ticket: Ticket) -> dict:
     requester = ticket.requester
     profile = getattr(requester, "customer_profile", None)
     ticket_url = f"{settings.SITE_URL}/tickets/{ticket.reference}/"
@@ -36,23 +36,21 @@ def _customer_context(ticket: "Ticket") -> dict:
     }
 
 
-def _is_guest(ticket: "Ticket") -> bool:
+def _is_guest(ticket: Ticket) -> bool:
     return ticket.channel == "guest"
 
 
-def _guest_mint(ticket: "Ticket", email: str) -> dict | None:
+def _guest_mint(ticket: Ticket, email: str) -> dict | None:
     if not _is_guest(ticket):
         return None
     return {"name": GUEST_LINK_MINTER, "ticket_id": ticket.pk, "email": email}
 
 
-def _promises(ticket: "Ticket") -> dict:
-    from sla.selectors import customer_promises
-
-    return customer_promises(ticket)
+def _promises(ticket: Ticket) -> dict:
+    return sla_view.promises(ticket)
 
 
-def _to_customer(*, ticket: "Ticket", template: str, now: datetime, to: str | None = None, **extra) -> None:
+def _to_customer(*, ticket: Ticket, template: str, now: datetime, to: str | None = None, **extra) -> None:
     """One customer e-mail about a ticket: in their language, with their anti-phishing code."""
     context = {**_customer_context(ticket), **extra}
     to = ticket.requester.email if to is None else to
@@ -68,7 +66,7 @@ def _to_customer(*, ticket: "Ticket", template: str, now: datetime, to: str | No
     )
 
 
-def ticket_created(*, ticket: "Ticket", queue: dict, now: datetime) -> None:
+def ticket_created(*, ticket: Ticket, queue: dict, now: datetime) -> None:
     """The acknowledgement of a new ticket, rendered when it is sent (not inside the creating
     transaction) from the facts of the moment: reference, subject, team, place, promises."""
     context = _customer_context(ticket)
@@ -90,13 +88,13 @@ def ticket_created(*, ticket: "Ticket", queue: dict, now: datetime) -> None:
     )
 
 
-def agent_replied(*, ticket: "Ticket", message: "Message", now: datetime) -> None:
+def agent_replied(*, ticket: Ticket, message: Message, now: datetime) -> None:
     author = message.author
     agent_name = (author.first_name or author.username) if author else ""
     _to_customer(ticket=ticket, template="agent_replied", now=now, message=message, agent_name=agent_name)
 
 
-def ticket_assigned(*, ticket: "Ticket", assignee: "User", actor: "User", now: datetime) -> None:
+def ticket_assigned(*, ticket: Ticket, assignee: User, actor: User, now: datetime) -> None:
     agent_profile = getattr(assignee, "agent_profile", None)
     languages = agent_profile.languages if agent_profile else []
     outbox_enqueue_email(
@@ -116,22 +114,22 @@ def ticket_assigned(*, ticket: "Ticket", assignee: "User", actor: "User", now: d
     )
 
 
-def customer_reminder(*, ticket: "Ticket", hours: int, closes_at: datetime, now: datetime) -> None:
+def customer_reminder(*, ticket: Ticket, hours: int, closes_at: datetime, now: datetime) -> None:
     _to_customer(ticket=ticket, template="customer_reminder", now=now, hours=hours, closes_at=closes_at)
 
 
-def ticket_auto_closed(*, ticket: "Ticket", reason: str, now: datetime) -> None:
+def ticket_auto_closed(*, ticket: Ticket, reason: str, now: datetime) -> None:
     _to_customer(ticket=ticket, template="ticket_auto_closed", now=now, reason=reason)
 
 
-def rating_invitation(*, ticket: "Ticket", now: datetime) -> None:
+def rating_invitation(*, ticket: Ticket, now: datetime) -> None:
     # The ticket page (a guest's private link for a guest) opens at its rating form.
     ticket_url = _customer_context(ticket)["ticket_url"]
     rate_url = f"{ticket_url}&to=rate" if _is_guest(ticket) else f"{ticket_url}#rate"
     _to_customer(ticket=ticket, template="rating_invitation", now=now, rate_url=rate_url)
 
 
-def guest_link(*, ticket: "Ticket", email: str, now: datetime) -> None:
+def guest_link(*, ticket: Ticket, email: str, now: datetime) -> None:
     """The private link to a guest's ticket (on filing, and when they ask for a new one)."""
     _to_customer(
         ticket=ticket,

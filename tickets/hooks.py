@@ -1,0 +1,84 @@
+"""Typed lifecycle hooks: the ticket services announce what happened, higher apps (sla) listen.
+
+Listeners run synchronously inside the service's transaction, on the locked ticket, in the
+order they registered (AppConfig.ready()); an exception in one rolls the whole change back.
+No Django signals: each event is a dataclass, each listener is registered for one event type.
+
+    from tickets import hooks
+
+    @hooks.on(hooks.StatusChanged)
+    def _clocks_follow_status(event: hooks.StatusChanged) -> None: ...
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from .models import Message, Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCreating:
+    """A new ticket, not inserted yet: a listener may set its fields (sla_due_at) so the INSERT
+    carries them."""
+
+    ticket: Ticket
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCreated:
+    """The new ticket, its first message and its `created` event are inserted."""
+
+    ticket: Ticket
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAdded:
+    """A reply or an internal note. For a public agent reply: before the first response is
+    recorded and the status moves; for a customer reply: after a reopen."""
+
+    ticket: Ticket
+    message: Message
+    by_staff: bool
+    now: datetime
+
+    @property
+    def internal(self) -> bool:
+        return self.message.kind == Message.Kind.INTERNAL
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    ticket: Ticket
+    previous: str
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketReclassified:
+    """What an SLA policy looks at changed: priority, team, category, the complaint flag, the
+    requester (their tier). Sent once per service call, after every field changed."""
+
+    ticket: Ticket
+    now: datetime
+
+
+Event = TicketCreating | TicketCreated | MessageAdded | StatusChanged | TicketReclassified
+_listeners: dict[type, list[Callable]] = defaultdict(list)
+
+
+def on(event_type: type) -> Callable[[Callable], Callable]:
+    def register(listener: Callable) -> Callable:
+        if listener not in _listeners[event_type]:
+            _listeners[event_type].append(listener)
+        return listener
+
+    return register
+
+
+def emit(event: Event) -> None:
+    for listener in _listeners[type(event)]:
+        listener(event)
