@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,12 +15,23 @@ class User(AbstractUser):
     """A person using the desk. The role comes from group membership (see accounts.roles)."""
 
     email = models.EmailField(_("e-mail address"), blank=True, db_index=True)
+    # Raised by "log out of all sessions" (accounts.services.user_sessions_revoke): every session
+    # signed with the previous value stops matching, on every device, without a scan of sessions.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        if not self.session_generation:
+            # Generation 0 keeps Django's own hash, so sessions from before this field stay valid.
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "accounts.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class CustomerProfile(models.Model):
@@ -42,6 +54,8 @@ class CustomerProfile(models.Model):
         blank=True,
         help_text=_("Shown in every e-mail the desk sends, so the customer can tell it is real."),
     )
+    # An IANA name (Europe/Berlin, Asia/Shanghai); empty: the browser's own time zone.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("customer profile")
