@@ -216,6 +216,9 @@ class Ticket(models.Model):
     memo = models.CharField(_("memo / tag"), max_length=64, blank=True)
     order_id = models.CharField(_("order ID"), max_length=64, blank=True)
     is_complaint = models.BooleanField(_("formal complaint"), default=False)
+    # A seed phrase, key, API secret or 2FA code was pasted (and removed before storing): the
+    # customer must treat it as compromised; the security team owns the ticket.
+    secret_exposed = models.BooleanField(_("secret exposed"), default=False)
     possible_duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("possible duplicate of"),
@@ -418,6 +421,7 @@ class TicketEvent(models.Model):
         GUEST_LINK_ISSUED = "guest_link_issued", _("Guest link issued")
         GUEST_LINK_REVOKED = "guest_link_revoked", _("Guest link revoked")
         REQUESTER_CHANGED = "requester_changed", _("Requester changed")
+        SECRET_REDACTED = "secret_redacted", _("Secret removed")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_index=False)
     actor = models.ForeignKey(
