@@ -5,14 +5,21 @@ may open it and passes what the page's JavaScript needs to start: a reference, a
 reference data for its controls (desk.bootstrap), which the page would otherwise fetch.
 """
 
+import textwrap
+from base64 import b32encode
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
+from accounts import twofactor
 from accounts.roles import is_staff_member, sees_every_team
 
 from .bootstrap import desk_reference_data
@@ -62,3 +69,54 @@ class ReportsView(DeskPage):
         if request.user.is_authenticated and is_staff_member(request.user) and not sees_every_team(request.user):
             return render(request, "desk/forbidden.html", {"reason": "leads"}, status=403)
         return super().dispatch(request, *args, **kwargs)
+
+
+class SecurityView(DeskPage):
+    """Two-factor authentication for the signed-in staff member: set up an authenticator app from
+    a QR code, confirm it with a first code, get recovery codes (shown once), make new ones, or
+    turn it off. Each action is one accounts.twofactor service."""
+
+    template_name = "desk/security.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        enrolled = twofactor.is_enrolled(user)
+        context.update(
+            enrolled=enrolled,
+            required=settings.STAFF_2FA_REQUIRED,
+            recovery_codes_left=twofactor.recovery_codes_left(user) if enrolled else 0,
+        )
+        pending = None if enrolled else twofactor.pending_totp(user)
+        if pending is not None:
+            context["setup"] = {
+                "qr_svg": mark_safe(twofactor.qr_svg(pending.config_url)),
+                "secret": " ".join(textwrap.wrap(b32encode(pending.bin_key).decode(), 4)),
+            }
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "")
+        code = request.POST.get("code", "")
+        extra: dict = {}
+        try:
+            if action == "begin":
+                twofactor.staff_totp_begin(user=request.user)
+                return redirect("desk:security")
+            if action == "confirm":
+                extra["recovery_codes"] = twofactor.staff_totp_confirm(
+                    request=request, user=request.user, code=code, now=timezone.now()
+                )
+                extra["message"] = _("Two-factor authentication is on. Keep these recovery codes somewhere safe.")
+            elif action == "regenerate":
+                extra["recovery_codes"] = twofactor.staff_recovery_codes_regenerate(user=request.user, code=code)
+                extra["message"] = _("New recovery codes. The old ones no longer work.")
+            elif action == "disable":
+                twofactor.staff_two_factor_disable(user=request.user, code=code, actor=request.user)
+                extra["message"] = _("Two-factor authentication is off.")
+            else:
+                return redirect("desk:security")
+        except twofactor.TwoFactorError as error:
+            extra.update(error=error.message, failed_action=action)
+            return self.render_to_response(self.get_context_data(**extra), status=400)
+        return self.render_to_response(self.get_context_data(**extra))

@@ -8,10 +8,18 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import (
+    INTERNAL_RESET_SESSION_TOKEN,
+    LoginView,
+    PasswordResetCompleteView,
+    PasswordResetConfirmView,
+    PasswordResetDoneView,
+    PasswordResetView,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -20,6 +28,15 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
 from accounts.roles import is_staff_member
+from accounts.services import (
+    email_change_pending,
+    password_reset_request,
+    user_email_change_confirm,
+    user_password_reset_complete,
+)
+from accounts.throttling import AccountMailEmailThrottle, AccountMailIpThrottle
+from accounts.views import TwoFactorLoginMixin
+from support_desk.errors import DomainError
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -129,9 +146,10 @@ def legacy_guest_link(request, token):
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
-class PortalLoginView(LoginView):
+class PortalLoginView(TwoFactorLoginMixin, LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
+    code_step_url = "/login/code/"
 
 
 # --- Error pages (support_desk/urls.py: handler403, handler404, handler500) -------------------------
@@ -162,3 +180,81 @@ def server_error(request: HttpRequest) -> HttpResponse:
             {"detail": _("Something went wrong on our side. Please try again in a moment.")}, status=500
         )
     return defaults.server_error(request)
+
+
+# --- The customer's account: profile, e-mail confirmation, password reset ---------------------
+
+
+class AccountView(LoginRequiredMixin, StaffToDeskMixin, PortalPage):
+    """Language, time zone, notification e-mail, anti-phishing code, password, sessions: the page's
+    script reads and writes them through `account/` and its sub-resources."""
+
+    template_name = "portal/account.html"
+
+    def desk_url(self) -> str:
+        return f"{DESK_QUEUE_URL}security/"
+
+
+@method_decorator(never_cache, name="dispatch")
+class EmailConfirmView(TemplateView):
+    """The link mailed to a new address. Opening it shows a button (a link scanner's GET changes
+    nothing); pressing it moves the account's mail there and tells the old address."""
+
+    template_name = "portal/account_email_confirm.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            _user, context["new_email"] = email_change_pending(self.kwargs["token"])
+        except DomainError as error:
+            context["error"] = error.message
+        return context
+
+    def post(self, request, token):
+        try:
+            user_email_change_confirm(token=token, now=timezone.now())
+        except DomainError as error:
+            return self.render_to_response({"error": error.message}, status=400)
+        return self.render_to_response({"confirmed": True})
+
+
+class PortalPasswordResetView(PasswordResetView):
+    """Django's reset flow in the portal's look. The same answer whether or not the address has an
+    account; limited per client IP (a 429 page) and per address (quietly: no more mails to it)."""
+
+    template_name = "portal/password_reset.html"
+    success_url = reverse_lazy("portal:password_reset_done")
+
+    def form_valid(self, form):
+        ip_throttle = AccountMailIpThrottle()
+        if not ip_throttle.allow_request(self.request, None):
+            wait = max(int(ip_throttle.wait() or 60), 1)
+            message = _("Too many reset requests from your connection. Try again in %(minutes)d minutes.") % {
+                "minutes": max(wait // 60, 1)
+            }
+            response = render(self.request, "accounts/locked_out.html", {"message": message}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        if AccountMailEmailThrottle().allow_request(self.request, None):
+            password_reset_request(email=form.cleaned_data["email"], now=timezone.now())
+        return redirect(self.success_url)
+
+
+class PortalPasswordResetDoneView(PasswordResetDoneView):
+    template_name = "portal/password_reset_done.html"
+
+
+class PortalPasswordResetConfirmView(PasswordResetConfirmView):
+    template_name = "portal/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:password_reset_complete")
+
+    def form_valid(self, form):
+        user_password_reset_complete(
+            user=form.user, new_password=form.cleaned_data["new_password1"], now=timezone.now()
+        )
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        return redirect(self.success_url)
+
+
+class PortalPasswordResetCompleteView(PasswordResetCompleteView):
+    template_name = "portal/password_reset_complete.html"

@@ -38,8 +38,12 @@ def api_root(request):
 PAGE = ["get", "head"]
 
 urlpatterns = [
+    # Before the admin's own: its login, with the two-factor step for enrolled staff.
+    path("admin/login/", account_views.AdminLoginView.as_view(), name="admin-login"),
+    path("admin/login/code/", account_views.admin_code_step, name="admin-login-code"),
     path("admin/", admin.site.urls),
     path("api/v1/", api_root, name="api-root"),
+    path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("tickets.api.urls")),
     path("api/v1/", include("sla.api.urls")),
     path("api/v1/", include("knowledge.api.urls")),

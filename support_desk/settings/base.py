@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -56,8 +59,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed its two-factor step (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "portal.middleware.SavedLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # An enrolled staff member's session without its second step is ended (accounts.twofactor).
+    "accounts.twofactor.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "support_desk.login_guard.LoginThrottleMiddleware",
@@ -274,6 +281,9 @@ REST_FRAMEWORK = {
         "public": env("THROTTLE_PUBLIC", default="120/minute"),
         # The desk's presence heartbeat (one every 4 s per open workspace): room for a few tabs.
         "presence": env("THROTTLE_PRESENCE", default="90/minute"),
+        # Password reset and e-mail confirmation mails: per client IP, and per target address.
+        "account_mail_ip": env("THROTTLE_ACCOUNT_MAIL_IP", default="10/hour"),
+        "account_mail_email": env("THROTTLE_ACCOUNT_MAIL_EMAIL", default="3/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -334,7 +344,21 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "support_desk.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
-LOGIN_FORM_PATHS = ["/login/", "/admin/login/"]
+# The second step (the two-factor code) counts against the same per-client limit.
+LOGIN_FORM_PATHS = ["/login/", "/admin/login/", "/login/code/", "/admin/login/code/"]
+
+# --- Two-factor authentication (django-otp) --------------------------------------------------
+# Staff (agents, leads, admins) who enrolled at /desk/security/ always get the second step; with
+# STAFF_2FA_REQUIRED every staff member must enrol before using the desk, the admin or a token.
+# Off by default: the demo accounts are not enrolled.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Exchange Support Desk")
+STAFF_RECOVERY_CODES = 10
+# How long the second step waits for its code after the password was right.
+TWO_FACTOR_STEP_SECONDS = 300
+# A password reset link, and an e-mail change confirmation, work this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=2 * 3600)
+EMAIL_CHANGE_MAX_AGE = env.int("EMAIL_CHANGE_MAX_AGE", default=2 * 24 * 3600)
 
 LOGGING = {
     "version": 1,

@@ -614,6 +614,12 @@ class AgentSerializer(serializers.Serializer):
 class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Staff enrolled in two-factor authentication: the authenticator app's code, or a recovery code.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

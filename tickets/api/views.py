@@ -1,3 +1,4 @@
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.signals import user_logged_in
@@ -21,6 +22,7 @@ from rest_framework.views import APIView
 from accounts.lockout import lockout_response
 from accounts.roles import is_staff_member
 from accounts.tokens import token_issue, token_revoke
+from accounts.twofactor import otp_verify_for_token
 from support_desk.pagination import KeysetPagination
 from support_desk.throttling import (
     AuthThrottle,
@@ -108,11 +110,16 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         # The Django request: django-axes records the attempt and flags a lockout on it.
         django_request = request._request
+        otp = serializer.validated_data.pop("otp", "")
         user = authenticate(django_request, **serializer.validated_data)
         if getattr(django_request, "axes_locked_out", False):
             return lockout_response(django_request)
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": [_("Unable to log in with the provided credentials.")]})
+        # Enrolled staff: the code too (400 on `otp`; a wrong one counts as a failed login).
+        if AxesProxyHandler.is_locked(django_request, {"username": user.get_username()}):
+            return lockout_response(django_request)
+        otp_verify_for_token(request=django_request, user=user, code=otp)
         user_logged_in.send(sender=type(user), request=django_request, user=user)
         token = token_issue(user=user, now=timezone.now())
         return Response({"token": token.key})

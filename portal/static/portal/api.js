@@ -172,6 +172,7 @@ export async function request(path, { method = "GET", json, query, signal, heade
 export const api = {
   get: (path, query, options = {}) => request(path, { ...options, method: "GET", query }),
   post: (path, json = {}, options = {}) => request(path, { ...options, method: "POST", json }),
+  patch: (path, json = {}, options = {}) => request(path, { ...options, method: "PATCH", json }),
 };
 
 /** A list from either a plain array or a paginated {results: [...]} body. */
