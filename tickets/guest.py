@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 from rest_framework import authentication, exceptions
 
 from accounts.models import CustomerProfile, User
@@ -200,6 +201,7 @@ def guest_link_request(*, email: str, reference: str, now: datetime) -> None:
 
 
 @transaction.atomic
+@sensitive_variables()  # the customer's text: never in an error report's frame variables
 def guest_ticket_create(
     *, email: str, category: Category, subject: str, body: str, fields, language: str, now: datetime
 ) -> Ticket:

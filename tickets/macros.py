@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import is_staff_member, sees_every_team
 
-from .exceptions import TicketForbidden
+from . import outbound_guard
+from .exceptions import TicketForbidden, TicketInvalid
 from .models import Macro, Priority, Team, Ticket
 
 
@@ -48,6 +49,16 @@ def macro_check_scope(*, actor: User, owner: User | None, team: Team | None) -> 
         if team is None:
             raise TicketForbidden(_("Only leads and admins can create macros shared by every team."))
         raise TicketForbidden(_("Only leads and admins can write team macros."))
+
+
+def macro_check_body(*, body: str, internal: bool) -> None:
+    """A macro that posts to customers may not ask for a seed phrase, a key, a password, a 2FA code
+    or remote access (400 on `body`); an internal one is a note and is not checked."""
+    if internal:
+        return
+    problems = outbound_guard.outbound_problems(body)
+    if problems:
+        raise TicketInvalid(" ".join(problems), field="body")
 
 
 def macro_can_edit(*, user: User, macro: Macro) -> bool:
@@ -90,6 +101,7 @@ def macro_create(
         scope = Scope.TEAM if team is not None else Scope.EVERYONE
     owner, team = _owner_and_team(actor=actor, scope=scope, team=team)
     macro_check_scope(actor=actor, owner=owner, team=team)
+    macro_check_body(body=body, internal=internal)
     macro = Macro.objects.create(
         name=name,
         body=body,
@@ -124,6 +136,7 @@ def macro_update(*, macro: Macro, actor: User, changes: dict[str, Any]) -> Macro
     changed = [field for field in MACRO_FIELDS if field in changes]
     for field in changed:
         setattr(locked, field, changes[field])
+    macro_check_body(body=locked.body, internal=locked.internal)
     locked.updated_by = actor
     locked.save()
     _log(actor=actor, macro=locked, flag=CHANGE, message="Changed in the desk")

@@ -9,11 +9,12 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User
 from accounts.roles import Role, is_staff_member, role_of, sees_every_team
 
-from . import audit, hooks, macros, routing, uploads
+from . import audit, hooks, macros, outbound_guard, routing, secret_guard, uploads
 from . import notifications as emails
 from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketStale, TicketTransitionError
 from .models import (
@@ -108,6 +109,79 @@ def _require_staff(actor: User) -> None:
         raise TicketForbidden(_("Only support staff can do this."))
 
 
+# The team that owns every ticket where a customer pasted a secret (the demo's and the default code).
+SECURITY_TEAM_CODE = "security"
+
+
+def _redacted(values: dict[str, str]) -> tuple[dict[str, str], list[str], list[str]]:
+    """The texts with their secrets replaced by markers, the kinds found and the fields they were
+    in. Pure Python: no statement unless something is found."""
+    cleaned: dict[str, str] = {}
+    kinds: set[str] = set()
+    fields: list[str] = []
+    for name, value in values.items():
+        result = secret_guard.redact(value, context_field=name)
+        cleaned[name] = result.text
+        if result.findings:
+            kinds.update(result.kinds)
+            fields.append(name)
+    return cleaned, sorted(kinds), fields
+
+
+def _security_team() -> Team | None:
+    return Team.objects.filter(code=SECURITY_TEAM_CODE).first()
+
+
+def _secret_exposed(
+    ticket: Ticket, *, actor: User, kinds: list[str], fields: list[str], now: datetime, **data: Any
+) -> None:
+    """A customer's secret was removed from what they sent: record it (the kinds, never the
+    secret), flag the ticket, make it urgent and give it to the security team, on the locked
+    instance in place."""
+    audit.record(ticket, actor=actor, kind=Kind.SECRET_REDACTED, at=now, kinds=kinds, fields=fields, **data)
+    if not is_staff_member(actor) or actor.pk == ticket.requester_id:
+        changed = []
+        if not ticket.secret_exposed:
+            ticket.secret_exposed = True
+            changed.append("secret_exposed")
+        if ticket.priority != Priority.URGENT:
+            previous = ticket.priority
+            ticket.priority = Priority.URGENT
+            changed.append("priority")
+            audit.record(
+                ticket,
+                actor=None,
+                kind=Kind.PRIORITY_CHANGED,
+                at=now,
+                **{"from": previous, "to": Priority.URGENT, "reason": "secret_exposed"},
+            )
+        team = _security_team()
+        if team is not None and ticket.team_id != team.pk:
+            previous_team = ticket.team.code
+            ticket.team = team
+            changed.append("team")
+            if ticket.assignee_id and not _can_work_on(ticket.assignee, team):
+                ticket.assignee = None
+                changed.append("assignee")
+            audit.record(
+                ticket,
+                actor=None,
+                kind=Kind.TEAM_CHANGED,
+                at=now,
+                **{"from": previous_team, "to": team.code, "unassigned": "assignee" in changed},
+            )
+        if changed:
+            _touch(ticket, now, *changed)
+            hooks.emit(hooks.TicketReclassified(ticket=ticket, now=now))
+
+
+def check_outbound(text: str, *, field: str = "body", language: str | None = None) -> None:
+    """Refuse (400 on `field`) a text for customers that asks for what support never asks for."""
+    problems = outbound_guard.outbound_problems(text, language)
+    if problems:
+        raise TicketInvalid(" ".join(problems), field=field)
+
+
 def find_possible_duplicate(*, requester: User, category: Category, fields: TicketFields) -> Ticket | None:
     """The caller's own open ticket in the same category about the same transaction or order."""
     if not (fields.txid or fields.order_id):
@@ -123,6 +197,7 @@ def find_possible_duplicate(*, requester: User, category: Category, fields: Tick
 
 
 @transaction.atomic
+@sensitive_variables()  # the customer's text: never in an error report's frame variables
 def ticket_create(
     *,
     requester: User,
@@ -140,12 +215,19 @@ def ticket_create(
         raise TicketInvalid(_("This category needs: %(fields)s.") % {"fields": labels}, field=missing[0])
     duplicate = find_possible_duplicate(requester=requester, category=category, fields=fields)
     priority = initial_priority(category=category, requester=requester, asset=fields.asset, amount=fields.amount)
+    # Before anything is stored: secrets become markers (the original goes nowhere: not the
+    # database, the events, the e-mail or the task payloads, which carry ids).
+    texts, secret_kinds, secret_fields = _redacted({"subject": subject, "body": body, "memo": fields.memo})
+    team = category.default_team
+    if secret_kinds:
+        priority = Priority.URGENT
+        team = _security_team() or team
     ticket = Ticket(
         requester=requester,
         category=category,
-        team=category.default_team,
+        team=team,
         priority=priority,
-        subject=subject,
+        subject=texts["subject"][: Ticket._meta.get_field("subject").max_length],
         channel=channel,
         language=language,
         asset=fields.asset.upper(),
@@ -153,8 +235,9 @@ def ticket_create(
         amount=fields.amount,
         txid=fields.txid,
         address=fields.address,
-        memo=fields.memo,
+        memo=texts["memo"],
         order_id=fields.order_id,
+        secret_exposed=bool(secret_kinds),
         possible_duplicate_of=duplicate,
         created_at=now,
         updated_at=now,
@@ -167,7 +250,7 @@ def ticket_create(
     ticket.assignee_id = routing.route_new_ticket(team=ticket.team, language=language)
     ticket.save(force_insert=True)
     message = Message.objects.create(
-        ticket=ticket, author=requester, kind=Message.Kind.PUBLIC, body=body, created_at=now
+        ticket=ticket, author=requester, kind=Message.Kind.PUBLIC, body=texts["body"], created_at=now
     )
     event = audit.record(
         ticket,
@@ -181,9 +264,24 @@ def ticket_create(
         message_id=message.pk,
         possible_duplicate_of=duplicate.reference if duplicate else None,
     )
+    events = [event]
+    if secret_kinds:
+        events.append(
+            audit.record(
+                ticket,
+                actor=requester,
+                kind=Kind.SECRET_REDACTED,
+                at=now,
+                kinds=secret_kinds,
+                fields=secret_fields,
+                message_id=message.pk,
+            )
+        )
+        # What the customer reads at once in the answer (not stored: it is in their language).
+        ticket.secret_warning = secret_guard.warning_for(secret_kinds)
     _remember_new_rows(ticket, messages=[message])
     hooks.emit(hooks.TicketCreated(ticket=ticket, now=now))
-    _remember_new_rows(ticket, events=[event, *routing.routed_events(ticket=ticket, now=now)])
+    _remember_new_rows(ticket, events=[*events, *routing.routed_events(ticket=ticket, now=now)])
     if channel != Ticket.Channel.GUEST:  # a guest gets the e-mail with their private link instead
         # Counted once, inside the transaction: the e-mail and the API's answer say the same place.
         ticket.queue_info = ticket_queue_info(ticket=ticket, now=now)
@@ -274,6 +372,7 @@ def ticket_reopen(*, ticket: Ticket, actor: User, now: datetime) -> Ticket:
 
 
 @transaction.atomic
+@sensitive_variables()  # the customer's text: never in an error report's frame variables
 def message_add(
     *,
     ticket: Ticket,
@@ -287,12 +386,17 @@ def message_add(
     `expected_version`, refused (TicketStale) when someone else changed the ticket since."""
     staff = is_staff_member(author)
     internal = internal and staff
+    if staff and not internal:
+        check_outbound(body)  # internal notes never reach the customer
+    texts, secret_kinds, secret_fields = _redacted({"body": body})
     locked = _lock(ticket)
     _check_version(locked, actor=author, expected_version=expected_version)
     if locked.status == Status.CLOSED:
         raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
     kind = Message.Kind.INTERNAL if internal else Message.Kind.PUBLIC
-    message = Message.objects.create(ticket=locked, author=author, kind=kind, body=body, created_at=now)
+    message = Message.objects.create(ticket=locked, author=author, kind=kind, body=texts["body"], created_at=now)
+    if secret_kinds:
+        message.secret_warning = secret_guard.warning_for(secret_kinds)
     audit.record(
         locked,
         actor=author,
@@ -306,8 +410,7 @@ def message_add(
     if internal:
         _touch(locked, now)
         hooks.emit(added)
-        return message
-    if staff:
+    elif staff:
         hooks.emit(added)
         if locked.first_response_at is None:
             locked.first_response_at = now
@@ -324,6 +427,8 @@ def message_add(
     else:
         _touch(locked, now)
         hooks.emit(added)
+    if secret_kinds:
+        _secret_exposed(locked, actor=author, kinds=secret_kinds, fields=secret_fields, now=now, message_id=message.pk)
     return message
 
 
@@ -478,6 +583,7 @@ def ticket_update(
 
 
 @transaction.atomic
+@sensitive_variables()  # the customer's text: never in an error report's frame variables
 def attachment_add(
     *, ticket: Ticket, uploader: User, upload: UploadedFile, internal: bool = False, now: datetime
 ) -> Attachment:
@@ -487,6 +593,9 @@ def attachment_add(
     if internal and not staff:
         raise TicketInvalid(_("Only support staff can add internal files."), field="internal")
     checked = uploads.check_upload(upload)
+    # The name, and the text of a .txt/.eml file, lose their secrets before they are kept; the
+    # SHA-256 is then the stored file's.
+    upload, name, secret_kinds, secret_fields = uploads.redact_upload(upload, checked)
     locked = _lock(ticket)
     if locked.status == Status.CLOSED:
         raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
@@ -497,7 +606,7 @@ def attachment_add(
     attachment = Attachment(
         ticket=locked,
         uploaded_by=uploader,
-        original_name=checked.name,
+        original_name=name,
         content_type=checked.content_type,
         extension=checked.extension,
         size=upload.size,
@@ -505,7 +614,7 @@ def attachment_add(
         internal=internal,
         created_at=now,
     )
-    attachment.file.save(checked.name, upload, save=False)
+    attachment.file.save(name, upload, save=False)
     attachment.save()
     audit.record(
         locked,
@@ -520,6 +629,11 @@ def attachment_add(
         by="agent" if staff else "customer",
     )
     _touch(locked, now)
+    if secret_kinds:
+        _secret_exposed(
+            locked, actor=uploader, kinds=secret_kinds, fields=secret_fields, now=now, attachment_id=attachment.pk
+        )
+        attachment.secret_warning = secret_guard.warning_for(secret_kinds)
     return attachment
 
 

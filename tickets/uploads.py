@@ -5,12 +5,14 @@ from dataclasses import dataclass
 
 import filetype
 from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from support_desk.text import has_bidi_control, is_invisible
 
+from . import secret_guard
 from .exceptions import TicketInvalid
 
 # Detected MIME type -> stored extension.
@@ -91,3 +93,25 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
         )
     extension = BINARY_TYPES.get(content_type) or TEXT_TYPES[content_type]
     return CheckedUpload(name=name, content_type=content_type, extension=extension)
+
+
+def redact_upload(upload: UploadedFile, checked: CheckedUpload) -> tuple[File, str, list[str], list[str]]:
+    """The upload with the secrets in its name and, for text and .eml files, in its content
+    replaced by markers: (file to store, name to keep, kinds found, where: "file_name"/"file").
+    Undecodable bytes pass through untouched (surrogateescape); an e-mail's base64 or
+    quoted-printable parts are not decoded."""
+    name_result = secret_guard.redact(checked.name, context_field="file_name")
+    kinds = set(name_result.kinds)
+    fields = ["file_name"] if name_result.found else []
+    stored: File = upload
+    if checked.content_type in TEXT_TYPES:
+        upload.seek(0)
+        raw = upload.read()
+        upload.seek(0)
+        text = raw.decode("utf-8", errors="surrogateescape")
+        content = secret_guard.redact(text, context_field="file")
+        if content.found:
+            kinds.update(content.kinds)
+            fields.append("file")
+            stored = ContentFile(content.text.encode("utf-8", errors="surrogateescape"), name=name_result.text)
+    return stored, name_result.text, sorted(kinds), fields

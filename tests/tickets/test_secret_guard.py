@@ -5,6 +5,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.utils import translation
 
 from tests.tickets.secret_corpus import LOOK_ALIKES, SECRETS
 from tickets import secret_guard as guard
@@ -72,7 +73,8 @@ def test_chinese_characters_written_together_are_prose_not_a_phrase():
 
 
 def test_the_warning_says_compromised_and_what_to_do():
-    warning = guard.warning_for([guard.SEED_PHRASE, guard.API_SECRET])
+    with translation.override("en"):
+        warning = guard.warning_for([guard.SEED_PHRASE, guard.API_SECRET])
     assert "compromised" in warning
     assert "new wallet" in warning
     assert "API key" in warning

@@ -53,13 +53,27 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["code", "name", "description", "required_fields", "optional_fields", "default_priority", "team"]
 
 
+SECRET_WARNING_HELP = (
+    "Only in the answer to the write that carried it: a secret (seed phrase, private key, API secret, "
+    "2FA code) was removed before storing, and what the customer must do now, in their language. Null otherwise."
+)
+
+
+def secret_warning_field() -> serializers.SerializerMethodField:
+    return serializers.SerializerMethodField(help_text=SECRET_WARNING_HELP)
+
+
 class MessageSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     internal = serializers.BooleanField(read_only=True)
+    secret_warning = secret_warning_field()
 
     class Meta:
         model = Message
-        fields = ["id", "body", "author", "created_at", "internal", "kind"]
+        fields = ["id", "body", "author", "created_at", "internal", "kind", "secret_warning"]
+
+    def get_secret_warning(self, message: Message) -> str | None:
+        return getattr(message, "secret_warning", None)
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_author(self, message: Message) -> dict | None:
@@ -95,9 +109,13 @@ class AttachmentSerializer(serializers.Serializer):
     internal = serializers.BooleanField(help_text="Staff only: never shown to the customer.")
     created_at = serializers.DateTimeField()
     url = serializers.SerializerMethodField()
+    secret_warning = secret_warning_field()
 
     def get_url(self, attachment) -> str:
         return f"/api/v1/tickets/{attachment.ticket.reference}/attachments/{attachment.pk}/"
+
+    def get_secret_warning(self, attachment) -> str | None:
+        return getattr(attachment, "secret_warning", None)
 
 
 class AttachmentUploadSerializer(StrictSerializer):
@@ -325,6 +343,10 @@ class TicketDetailSerializer(TicketSerializer):
     version = serializers.SerializerMethodField(
         help_text="Staff: the id of the ticket's latest event; send it as `expected_version` with a reply or PATCH."
     )
+    secret_exposed = serializers.BooleanField(
+        read_only=True, help_text="A secret was removed from what the customer sent: treat it as compromised."
+    )
+    secret_warning = secret_warning_field()
 
     # The customer sees the structured fields of their own ticket; the panel is for staff.
     STAFF_ONLY = (
@@ -344,10 +366,15 @@ class TicketDetailSerializer(TicketSerializer):
             "attachments",
             "timeline",
             "version",
+            "secret_exposed",
+            "secret_warning",
         ]
 
     def get_version(self, ticket: Ticket) -> int:
         return ticket_version(ticket)
+
+    def get_secret_warning(self, ticket: Ticket) -> str | None:
+        return getattr(ticket, "secret_warning", None)
 
     @extend_schema_field(CustomerPanelSerializer(allow_null=True))
     def get_customer(self, ticket: Ticket) -> dict | None:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, status, viewsets
@@ -225,6 +226,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         request=TicketCreateSerializer,
         responses={201: TicketDetailSerializer, 400: E400, 401: E401, 429: E429},
     )
+    @sensitive_variables()  # the customer's text: never in an error report's frame variables
     def create(self, request):
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -277,6 +279,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         description="Customers' `internal` is ignored: their messages are always public.",
     )
     @action(detail=True, methods=["post"])
+    @sensitive_variables()  # the customer's text: never in an error report's frame variables
     def messages(self, request, reference=None):
         ticket = self.get_object()
         serializer = MessageCreateSerializer(data=request.data)
@@ -299,6 +302,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={201: AttachmentSerializer, 400: E400, 401: E401, 404: E404, 409: E409, 429: E429},
     )
     @action(detail=True, methods=["post"])
+    @sensitive_variables()  # the customer's text: never in an error report's frame variables
     def attachments(self, request, reference=None):
         ticket = self.get_object()
         serializer = AttachmentUploadSerializer(data=request.data)
@@ -594,11 +598,12 @@ class GuestTicketCreateView(APIView):
         responses={202: OpenApiResponse(description="Accepted; a link is e-mailed."), 400: E400, 429: E429},
         auth=[],
     )
+    @sensitive_variables()  # the customer's text: never in an error report's frame variables
     def post(self, request):
         serializer = GuestTicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        guest.guest_ticket_create(
+        ticket = guest.guest_ticket_create(
             email=data["email"],
             category=data["category"],
             subject=data["subject"],
@@ -607,10 +612,10 @@ class GuestTicketCreateView(APIView):
             language=(get_language() or "en").lower(),
             now=timezone.now(),
         )
-        return Response(
-            {"detail": _("Thank you. We have e-mailed a private link to your ticket to this address.")},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        answer = {"detail": _("Thank you. We have e-mailed a private link to your ticket to this address.")}
+        if getattr(ticket, "secret_warning", None):
+            answer["secret_warning"] = ticket.secret_warning
+        return Response(answer, status=status.HTTP_202_ACCEPTED)
 
 
 class GuestLinkRequestView(APIView):
