@@ -247,3 +247,14 @@ def test_a_stored_macro_asking_for_remote_access_cannot_be_applied(api_client, a
 )
 def test_every_email_template_passes_the_outbound_guard(path):
     assert outbound_kinds(path.read_text()) == []
+
+
+def test_the_ticket_keeps_warning_its_customer_on_later_looks(
+    api_client, customer, filed, django_assert_max_num_queries
+):
+    _response, ticket = filed(body=f"My words: {SEED}")
+    api_client.force_authenticate(customer)
+    with translation.override("en"):
+        response = api_client.get(f"/api/v1/tickets/{ticket.reference}/")
+    assert response.data["secret_exposed"] is True
+    assert "new wallet" in response.data["secret_warning"]

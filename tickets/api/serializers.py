@@ -13,7 +13,7 @@ from support_desk.serializers import StrictSerializer
 from support_desk.text import validate_visible_text
 
 from .. import macros as macro_rules
-from .. import sla_view
+from .. import secret_guard, sla_view
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..networks import NETWORKS, InvalidIdentifier, memo_missing_message, validate_amount, validate_identifier
 from ..selectors import ticket_customer_others, ticket_queue_info
@@ -54,8 +54,9 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 SECRET_WARNING_HELP = (
-    "Only in the answer to the write that carried it: a secret (seed phrase, private key, API secret, "
-    "2FA code) was removed before storing, and what the customer must do now, in their language. Null otherwise."
+    "A secret (seed phrase, private key, API secret, 2FA code) was removed before storing: what the customer "
+    "must do now, in their language. On a message or attachment only in the answer to the write that carried "
+    "it; on a ticket until it is closed. Null otherwise."
 )
 
 
@@ -374,7 +375,16 @@ class TicketDetailSerializer(TicketSerializer):
         return ticket_version(ticket)
 
     def get_secret_warning(self, ticket: Ticket) -> str | None:
-        return getattr(ticket, "secret_warning", None)
+        warning = getattr(ticket, "secret_warning", None)
+        if warning or not ticket.secret_exposed or ticket.status == Ticket.Status.CLOSED:
+            return warning
+        # Later looks at a ticket whose secret was removed: the kinds from the prefetched events
+        # (no statement); the warning holds until the ticket is closed.
+        events = getattr(ticket, "_prefetched_objects_cache", {}).get("events") or []
+        kinds = sorted(
+            {k for e in events if e.kind == TicketEvent.Kind.SECRET_REDACTED for k in e.data.get("kinds", [])}
+        )
+        return secret_guard.warning_for(kinds)
 
     @extend_schema_field(CustomerPanelSerializer(allow_null=True))
     def get_customer(self, ticket: Ticket) -> dict | None:

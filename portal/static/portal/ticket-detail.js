@@ -528,6 +528,29 @@ function render(ticket, { announceNew = false } = {}) {
   renderTimeline(ticket);
   renderDetails(ticket);
   renderAttachments(ticket);
+  renderSecretWarning(ticket);
+}
+
+/** A secret the customer sent was removed: say so above everything, until the ticket is done. */
+function renderSecretWarning(ticket) {
+  let box = document.getElementById("secret-warning");
+  if (!ticket.secret_warning) {
+    if (box) box.remove();
+    return;
+  }
+  if (!box) {
+    box = h("div", { id: "secret-warning" });
+    $("page-alerts").before(box);
+  }
+  replaceChildren(
+    box,
+    h(
+      "div",
+      { class: "alert alert-error", role: "alert" },
+      icon("alert", 22),
+      h("div", {}, h("p", { class: "alert-title", text: gettext("Treat the secret you sent as compromised") }), h("p", { text: ticket.secret_warning })),
+    ),
+  );
 }
 
 async function load({ quiet = false, announceNew = false } = {}) {
@@ -635,10 +658,10 @@ function bindReply() {
       $("reply-button"),
       async () => {
         try {
-          await api.post(`${base()}messages/`, { body });
+          const sent = await api.post(`${base()}messages/`, { body });
           textarea.value = "";
-          message.className = "field-message is-ok";
-          message.textContent = gettext("Reply sent.");
+          message.className = sent && sent.secret_warning ? "field-message is-error" : "field-message is-ok";
+          message.textContent = sent && sent.secret_warning ? sent.secret_warning : gettext("Reply sent.");
           state.ratingKey = null;
           await load({ quiet: true });
         } catch (error) {

@@ -601,10 +601,11 @@ function payload() {
   return data;
 }
 
-function showGuestSent(detail) {
+function showGuestSent(detail, secretWarning) {
   const card = h(
     "div",
     { class: "card", tabindex: "-1", id: "guest-sent" },
+    secretWarning ? h("div", { class: "alert alert-error", role: "alert" }, icon("alert", 22), h("div", {}, h("p", { class: "alert-title", text: gettext("Treat the secret you sent as compromised") }), h("p", { text: secretWarning }))) : null,
     h("div", { class: "alert alert-success" }, icon("mail", 22), h("div", {}, h("p", { class: "alert-title", text: gettext("Check your e-mail") }), h("p", { text: detail || gettext("If the address is valid, we've e-mailed you a link to your ticket.") }))),
     h("p", { text: gettext("The link opens your ticket: you can follow its status, reply and add evidence there.") }),
     h("p", { class: "muted small", text: gettext("Nothing arrived after a few minutes? Check your spam folder, then send the form again.") }),
@@ -656,7 +657,7 @@ async function submit() {
   try {
     if (mode === "guest") {
       const response = await api.post("guest/tickets/", data);
-      showGuestSent(response && response.detail);
+      showGuestSent(response && response.detail, response && response.secret_warning);
       return;
     }
     const ticket = await api.post("tickets/", data);
