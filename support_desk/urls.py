@@ -47,6 +47,7 @@ urlpatterns = [
     path("api/v1/", include("tickets.api.urls")),
     path("api/v1/", include("sla.api.urls")),
     path("api/v1/", include("knowledge.api.urls")),
+    path("api/v1/", include("incidents.api.urls")),
     path("api/v1/", include("desk.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Pages only: DRF's OPTIONS answer has no template to render there (a 500); now a 405.

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.models import AgentProfile, CustomerProfile, Role, User
 from accounts.roles import grant_role
+from incidents.models import Incident
 from tickets.models import Category, Macro, Message, Priority, Team, Ticket
 
 FIXED_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -103,3 +104,13 @@ class MacroFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Macro {n}")
     body = "Hello {customer_name}, about {reference}: we are on it."
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    title = factory.Sequence(lambda n: f"Known problem {n}")
+    message = "We are looking into it."
+    status = Incident.Status.INVESTIGATING
+    started_at = FIXED_NOW

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from incidents.models import Incident
 from knowledge.models import Article
 from sla.models import BusinessCalendar, EscalationRule, EscalationStep, Metric, SlaPolicy, SlaTarget
 from tests.factories import MacroFactory, TicketFactory
-from tickets.models import Incident
 
 pytestmark = pytest.mark.django_db
 

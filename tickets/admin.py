@@ -15,7 +15,6 @@ from .models import (
     Attachment,
     Category,
     GuestLink,
-    Incident,
     Macro,
     Message,
     Satisfaction,
@@ -241,22 +240,6 @@ class MacroAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-
-
-@admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
-    list_display = ["title", "status", "eta", "started_at", "resolved_at", "updated_at"]
-    list_filter = ["status", "categories"]
-    search_fields = ["title", "title_zh_hans", "message"]
-    filter_horizontal = ["categories"]
-    date_hierarchy = "started_at"
-
-    def save_model(self, request, obj, form, change) -> None:
-        if obj.status == Incident.Status.RESOLVED and obj.resolved_at is None:
-            obj.resolved_at = timezone.now()
-        elif obj.status != Incident.Status.RESOLVED:
-            obj.resolved_at = None
         super().save_model(request, obj, form, change)
 
 

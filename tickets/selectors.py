@@ -272,19 +272,3 @@ def ticket_queue_info(*, ticket: Ticket, now: datetime) -> dict[str, Any]:
         # The ladder escalates before the promise runs out: never forecast past the promise.
         estimate = max(promised, now)
     return {"position": position, "position_exact": exact, "estimated_first_response_at": estimate}
-
-
-def incidents_active(*, category: str = "", asset: str = "", network: str = "") -> list:
-    """Unresolved incidents, optionally only those that affect this category, asset and network
-    (an incident that names none of them affects everything)."""
-    from .models import Incident
-
-    incidents = Incident.objects.exclude(status=Incident.Status.RESOLVED).prefetch_related("categories")
-    if category:
-        incidents = incidents.filter(Q(categories__isnull=True) | Q(categories__code=category))
-    rows = list(incidents.distinct().order_by("-started_at"))
-    if asset:
-        rows = [i for i in rows if not i.assets or asset.upper() in [a.upper() for a in i.assets]]
-    if network:
-        rows = [i for i in rows if not i.networks or network in i.networks]
-    return rows

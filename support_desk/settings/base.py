@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "notifications",
     "ops",
     "sla",
+    "incidents",
     "knowledge",
     "portal",
     "desk",

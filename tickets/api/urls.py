@@ -38,7 +38,6 @@ urlpatterns = [
     ),
     path("networks/", views.NetworkListView.as_view(), name="networks"),
     path("networks/validate/", views.ValidateIdentifierView.as_view(), name="networks-validate"),
-    path("incidents/", views.IncidentListView.as_view(), name="incidents"),
     path("guest/tickets/", views.GuestTicketCreateView.as_view(), name="guest-ticket-create"),
     path("guest/session/", views.GuestSessionView.as_view(), name="guest-session"),
     path("guest/links/", views.GuestLinkRequestView.as_view(), name="guest-link-request"),

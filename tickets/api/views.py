@@ -39,7 +39,7 @@ from .. import guest, queue_version, selectors, services
 from ..exceptions import TicketStale
 from ..export import public_record
 from ..guest import GuestAccess
-from ..models import Incident, Ticket
+from ..models import Ticket
 from ..networks import NETWORKS, InvalidIdentifier, network_as_dict, validate_identifier
 from .filters import QueueFilter
 from .permissions import IsStaffMember
@@ -54,7 +54,6 @@ from .serializers import (
     EventSerializer,
     GuestLinkRequestSerializer,
     GuestTicketCreateSerializer,
-    IncidentSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     SatisfactionOutSerializer,
@@ -556,33 +555,6 @@ class ValidateIdentifierView(APIView):
         except InvalidIdentifier as error:
             return Response({"valid": False, "message": str(error)})
         return Response({"valid": True, "message": ""})
-
-
-class IncidentListView(APIView):
-    """Known problems. `active=true` (unresolved); `category`, `asset`, `network` narrow it to the
-    incidents that affect what the customer is about to report."""
-
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("active", bool),
-            OpenApiParameter("category", str),
-            OpenApiParameter("asset", str),
-            OpenApiParameter("network", str),
-        ],
-        responses={200: IncidentSerializer(many=True)},
-        auth=[],
-    )
-    def get(self, request):
-        params = request.query_params
-        if params.get("active", "true").lower() in ("false", "0", "no"):
-            incidents = Incident.objects.prefetch_related("categories").order_by("-started_at")[:50]
-        else:
-            incidents = selectors.incidents_active(
-                category=params.get("category", ""), asset=params.get("asset", ""), network=params.get("network", "")
-            )
-        return Response(IncidentSerializer(incidents, many=True).data)
 
 
 class GuestTicketCreateView(APIView):

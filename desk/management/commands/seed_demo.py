@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AgentProfile, CustomerProfile, Role, User
 from accounts.roles import grant_role
+from incidents.demo import ensure_demo_incident
 from knowledge.demo import ensure_demo_help_center
 from sla.backlog import backlog_snapshot_take
 from sla.defaults import ensure_default_policy
@@ -239,6 +240,7 @@ class Command(BaseCommand):
 
         ensure_default_policy()
         ensure_demo_help_center()
+        ensure_demo_incident()
         created = 0
         if not Ticket.objects.filter(requester__in=[alice, bob]).exists():
             created = self._tickets(alice=alice, bob=bob, agent1=agent1, agent2=agent2, secagent=secagent, now=now)

@@ -1,0 +1,64 @@
+"""The incident admin saves through incidents.services: the service's message on the field, one
+LogEntry with the admin's own change message."""
+
+import json
+
+import pytest
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.test import Client
+
+from incidents.models import Incident
+from tests.factories import IncidentFactory
+
+ADD = "/admin/incidents/incident/add/"
+
+
+@pytest.fixture
+def lead_client(lead):
+    client = Client()
+    client.force_login(lead)
+    return client
+
+
+def incident_post(**fields) -> dict:
+    data = {
+        "title": "BTC withdrawals delayed",
+        "message": "Congestion.",
+        "status": "investigating",
+        "assets": "[]",
+        "networks": "[]",
+        "started_at_0": "2026-03-02",
+        "started_at_1": "09:00:00",
+    }
+    data.update(fields)
+    return data
+
+
+def test_the_admin_refuses_a_resolution_before_the_start_with_the_services_message(lead_client):
+    fields = {"status": "resolved", "resolved_at_0": "2026-03-02", "resolved_at_1": "08:00:00"}
+    response = lead_client.post(ADD, incident_post(**fields))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors == {"resolved_at": ["An incident cannot be resolved before it started."]}
+    assert not Incident.objects.exists()
+
+
+def test_adding_an_incident_in_the_admin_writes_one_addition_log_entry(lead_client, lead, category):
+    response = lead_client.post(ADD, incident_post(categories=[str(category.pk)]))
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert list(incident.categories.all()) == [category]
+    entry = LogEntry.objects.get()
+    assert (entry.user, entry.object_id, entry.action_flag) == (lead, str(incident.pk), ADDITION)
+    assert json.loads(entry.change_message) == [{"added": {}}]
+
+
+def test_resolving_in_the_admin_sets_the_time_and_logs_one_change(lead_client):
+    incident = IncidentFactory(title="BTC withdrawals delayed")
+    response = lead_client.post(f"/admin/incidents/incident/{incident.pk}/change/", incident_post(status="resolved"))
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.RESOLVED and incident.resolved_at is not None
+    entry = LogEntry.objects.get()
+    assert entry.action_flag == CHANGE
+    assert "Status" in json.loads(entry.change_message)[0]["changed"]["fields"]
