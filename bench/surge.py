@@ -101,6 +101,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.clients < 1 or args.duration <= 0 or args.max_requests < 1 or args.workers < 1:
         parser.error("--clients, --duration, --max-requests and --workers must be positive")
     args.agents = max(0, min(args.agents, len(AGENTS)))
+    args.json = args.json.resolve() if args.json else None
     return args
 
 
@@ -209,10 +210,17 @@ def setup_django(env: dict[str, str]) -> None:
     """This process reads the database (accounts before, verification after) with the same settings."""
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL")})
     os.environ.update({k: env[k] for k in ("SECURE_SSL_REDIRECT", "EMAIL_BACKEND", "MEDIA_ROOT", "DEBUG")})
-    sys.path.insert(0, str(SOURCE))
+    # Only the tree under test on the path (not this checkout too, when --commit exported another).
+    sys.path[:] = [str(SOURCE)] + [entry for entry in sys.path if entry and Path(entry).resolve() != REPO_ROOT]
+    # Celery's Django fix-up puts the working directory first on sys.path: make it the tree too.
+    os.chdir(SOURCE)
     import django
 
     django.setup()
+    import tickets
+
+    if not Path(tickets.__file__).resolve().is_relative_to(SOURCE.resolve()):
+        sys.exit(f"Django loaded {tickets.__file__}, not the tree under test {SOURCE}")
 
 
 def ensure_customers(count: int, password: str) -> list[str]:
