@@ -40,9 +40,16 @@ def ticket_reclassified(event: hooks.TicketReclassified) -> None:
     services.sla_ticket_changed(ticket=event.ticket, now=event.now)
 
 
+def tickets_reclassified(event: hooks.TicketsReclassified) -> None:
+    """A set-based service changed many tickets' priority or team (and did not retarget the clocks
+    itself): each one's clocks take their policies' targets, as after ticket_change_priority."""
+    services.recompute_batch(ticket_ids=list(event.ticket_ids), now=event.now)
+
+
 def connect() -> None:
     hooks.on(hooks.TicketCreating)(ticket_creating)
     hooks.on(hooks.TicketCreated)(ticket_created)
     hooks.on(hooks.MessageAdded)(message_added)
     hooks.on(hooks.StatusChanged)(status_changed)
     hooks.on(hooks.TicketReclassified)(ticket_reclassified)
+    hooks.on(hooks.TicketsReclassified)(tickets_reclassified)

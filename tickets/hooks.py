@@ -82,3 +82,30 @@ def on(event_type: type) -> Callable[[Callable], Callable]:
 def emit(event: Event) -> None:
     for listener in _listeners[type(event)]:
         listener(event)
+
+
+# --- bulk: the set-based services (tickets.bulk) announce many tickets at once ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TicketsReclassified:
+    """TicketReclassified for many tickets a set-based service changed (their ids), after the write."""
+
+    ticket_ids: tuple[int, ...]
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesAdded:
+    """MessageAdded for many messages a set-based service inserted (the SLA ladder's internal notes)."""
+
+    messages: tuple[Message, ...]
+    by_staff: bool
+    now: datetime
+
+    @property
+    def internal(self) -> bool:
+        return all(message.kind == Message.Kind.INTERNAL for message in self.messages)
+
+
+BulkEvent = TicketsReclassified | MessagesAdded  # emit() takes these too

@@ -1,7 +1,9 @@
-"""Applying a batch's decisions: the steps' alerts, internal notes, webhooks and ticket changes,
-the retarget of a raised ticket's clocks, and the batch's writes (events through tickets.audit,
-outbox rows relayed after commit)."""
+"""Applying a batch's decisions: the steps' alerts, internal notes, webhooks and ticket changes
+(through the set-based ticket services of tickets.bulk, staged in the batch's RowsWrite: one
+ticket UPDATE, one notes INSERT and one events INSERT per batch), the retarget of a raised
+ticket's clocks, and the outbox rows (relayed after commit)."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -10,28 +12,23 @@ from django.db import transaction
 from accounts.models import CustomerProfile, User
 from notifications.models import OutboxMessage
 from notifications.services import relay_many
-from tickets import audit
-from tickets.models import Message, TicketEvent
+from tickets.bulk import (
+    RowsWrite,
+    TeamMembership,
+    messages_bulk_add_internal_notes,
+    tickets_bulk_move_team,
+    tickets_bulk_raise_priority,
+    tickets_bulk_unassign,
+)
+from tickets.models import TicketEvent
 
 from ..models import EscalationFiring, EscalationStep, SlaClock
 from ..services import ACTIVE_STATES, PolicyFacts, retarget_clock, schedule_clock
 from .context import SweepContext, SweepResult
+from .ladder import TicketAsks
 from .rows import CLOCK_COLUMNS, ClockRow, TicketRow
 
 Kind = TicketEvent.Kind
-
-
-# The ticket columns the sweep may change; the rows are locked, so writing them all is safe.
-TICKET_SWEEP_FIELDS = [
-    "sla_breached",
-    "breached_metrics",
-    "priority",
-    "priority_rank",
-    "team",
-    "assignee",
-    "sla_due_at",
-    "updated_at",
-]
 
 
 def staff_alert(*, to: User, ticket: TicketRow, clock: ClockRow, step: EscalationStep | None, kind: str) -> dict | None:
@@ -117,17 +114,39 @@ def notify(
     return actions
 
 
+def apply_ticket_asks(
+    step: EscalationStep,
+    ticket: TicketRow,
+    asks: TicketAsks,
+    *,
+    write: RowsWrite,
+    membership: Callable[[], TeamMembership],
+    now: datetime,
+) -> bool:
+    """What a fired step asks of its (locked) ticket, through the set-based ticket services, staged
+    in the batch's write: raise the priority, move to the step's team (the holder follows only into
+    a team they work on), unassign. One step at a time, in ladder order, so a ticket two steps
+    change in one batch gets the events a sweep per step would have written. The sweep retargets
+    the raised tickets' clocks itself (effects.retarget_raised, in the batch's clock UPDATE), hence
+    recompute_sla=False. Returns whether the priority was raised."""
+    common = {"now": now, "reason": "escalation", "write": write}
+    raised = asks.raise_priority and bool(tickets_bulk_raise_priority(tickets=[ticket], recompute_sla=False, **common))
+    if asks.move_to_team_id:
+        tickets_bulk_move_team(
+            moves=[(ticket, step.move_to_team)], membership=membership(), recompute_sla=False, **common
+        )
+    if asks.unassign:
+        tickets_bulk_unassign(tickets=[ticket], **common)
+    return raised
+
+
 def note_and_webhook(
-    step: EscalationStep, ticket, clock, now: datetime, notes: list[Message], outbox: list, result: SweepResult
+    step: EscalationStep, ticket, clock, now: datetime, write: RowsWrite, outbox: list, result: SweepResult
 ) -> list[str]:
     """A step's internal note and webhook (after its ticket changes: the webhook says the ticket as it is)."""
     actions = []
     if step.internal_note:
-        notes.append(
-            Message(
-                ticket_id=ticket.pk, author=None, kind=Message.Kind.INTERNAL, body=step.internal_note, created_at=now
-            )
-        )
+        messages_bulk_add_internal_notes(notes=[(ticket.pk, step.internal_note)], now=now, write=write)
         actions.append("internal_note")
     if step.webhook_url:
         outbox.append(webhook_row(step=step, ticket=ticket, clock=clock, kind=step.event_kind, now=now))
@@ -136,17 +155,9 @@ def note_and_webhook(
     return actions
 
 
-def write_effects(
-    *, events: list, notes: list[Message], alerts: list[dict], outbox: list, now: datetime, result: SweepResult
-) -> None:
-    """Notes, audit events and outbox rows of fired steps, each kind in one statement."""
-    if notes:
-        Message.objects.bulk_create(notes, batch_size=1000)
-        events.extend(
-            audit.row(note.ticket_id, Kind.MESSAGE_ADDED, now, message_id=note.pk, internal=True, by="system")
-            for note in notes
-        )
-    audit.record_many(events)
+def write_effects(*, alerts: list[dict], outbox: list, now: datetime, result: SweepResult) -> None:
+    """The fired steps' outbox rows, in one statement (their notes, ticket changes and events are
+    written by the batch's RowsWrite)."""
     if alerts:
         # One row for the batch's alerts, written with the firings; the worker turns it into one
         # outbox row per e-mail. Thousands of e-mail rows must not lengthen the sweep's transaction.

@@ -97,9 +97,3 @@ class TicketRow:
     @property
     def pk(self) -> int:
         return self.id
-
-    def move_to(self, team: Team) -> None:
-        self.team, self.team_id = team, team.pk
-
-    def unassign(self) -> None:
-        self.assignee, self.assignee_id = None, None

@@ -14,9 +14,9 @@ from accounts.models import User
 from notifications.models import OutboxMessage
 from support_desk.bulk_sql import update_rows
 from tickets import audit
-from tickets.models import PRIORITY_RANK, Message, Priority, Team, Ticket, TicketEvent
+from tickets.bulk import RowsWrite, TeamMembership
+from tickets.models import Team, Ticket, TicketEvent
 from tickets.queue_version import queue_version_bump
-from tickets.routing import raise_priority
 
 from ..models import EscalationStep, SlaClock
 from ..services import elapsed_seconds, ladder_steps, schedule_clock
@@ -24,7 +24,7 @@ from . import ladder, locking
 from .context import SweepContext, SweepResult
 from .effects import (
     RETARGET_FIELDS,
-    TICKET_SWEEP_FIELDS,
+    apply_ticket_asks,
     iso,
     note_and_webhook,
     notify,
@@ -34,6 +34,19 @@ from .effects import (
     write_effects,
 )
 from .rows import ClockRow
+
+
+class LazyIds:
+    """A set of ids read on first use."""
+
+    def __init__(self, load) -> None:
+        self._load, self._ids = load, None
+
+    def __contains__(self, value: object) -> bool:
+        if self._ids is None:
+            self._ids = set(self._load())
+        return value in self._ids
+
 
 logger = logging.getLogger(__name__)
 Kind = TicketEvent.Kind
@@ -75,14 +88,26 @@ def _sweep_batch(now: datetime, batch_size: int, context: SweepContext, result: 
     for membership in Team.members.through.objects.filter(team_id__in=team_ids).select_related("user"):
         members[membership.team_id].append(membership.user)
 
-    events: list[audit.EventRow] = []
+    # The batch's ticket changes (the bulk ticket services' and the breach flags), notes and events,
+    # written once at the end: one UPDATE of the changed tickets, one INSERT each for notes and events.
+    write = RowsWrite(now=now)
+    events = write.events  # in the order written: a step's ticket changes, then the step's own event
     outbox: list[OutboxMessage] = []
     alerts: list[dict] = []
-    notes: list[Message] = []
-    # Tickets a step changed; all TICKET_SWEEP_FIELDS of these (locked) rows are written back.
-    changed_tickets: set[int] = set()
     raised: set[int] = set()  # tickets whose priority a step raised: their clocks get the new targets
     fired_by_clock = ladder.fired_in_order(fired, steps_by_id)
+    memberships: list[TeamMembership] = []  # built for the first move, if any
+
+    def membership() -> TeamMembership:
+        if not memberships:
+            memberships.append(
+                TeamMembership(
+                    members={team: {user.pk for user in users} for team, users in members.items()},
+                    # Leads and admins (read once per sweep) only when a holder is not a member.
+                    every_team=LazyIds(lambda: [user.pk for user in context.leads_and_admins()]),
+                )
+            )
+        return memberships[0]
 
     for clock in clocks:
         ticket = tickets[clock.ticket_id]
@@ -96,7 +121,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: SweepContext, result: 
             if clock.metric not in ticket.breached_metrics:
                 ticket.breached_metrics = [*ticket.breached_metrics, clock.metric]
             ticket.sla_breached = True
-            changed_tickets.add(ticket.pk)
+            write.change(ticket, "sla_breached", "breached_metrics")
             if ladder.records_breach_alone(fired_by_clock[clock.pk]):
                 events.append(
                     audit.row(
@@ -116,44 +141,9 @@ def _sweep_batch(now: datetime, batch_size: int, context: SweepContext, result: 
             result.fired_by_kind[kind] += 1
             actions = notify(step, ticket, clock, members, context, alerts)
             asks = ladder.ticket_asks(step, clock_state=clock.state)
-            if asks.raise_priority and ticket.priority != Priority.URGENT:
-                previous = ticket.priority
-                ticket.priority = raise_priority(ticket.priority)
-                ticket.priority_rank = PRIORITY_RANK[Priority(ticket.priority)]
-                changed_tickets.add(ticket.pk)
+            if asks and apply_ticket_asks(step, ticket, asks, write=write, membership=membership, now=now):
                 raised.add(ticket.pk)
-                events.append(
-                    audit.row(
-                        ticket.pk,
-                        Kind.PRIORITY_CHANGED,
-                        now,
-                        **{"from": previous, "to": ticket.priority, "reason": "escalation"},
-                    )
-                )
-            if asks.move_to_team_id and asks.move_to_team_id != ticket.team_id:
-                previous_team = ticket.team.code
-                ticket.move_to(step.move_to_team)
-                changed_tickets.add(ticket.pk)
-                if ticket.assignee_id and not context.can_work_on(ticket.assignee_id, ticket.team_id, members):
-                    # As tickets.services.ticket_change_team: the holder follows only into a team they work.
-                    ticket.unassign()
-                    changed_tickets.add(ticket.pk)
-                events.append(
-                    audit.row(
-                        ticket.pk,
-                        Kind.TEAM_CHANGED,
-                        now,
-                        **{"from": previous_team, "to": step.move_to_team.code, "reason": "escalation"},
-                    )
-                )
-            if asks.unassign and ticket.assignee_id:
-                previous_assignee = ticket.assignee_id
-                ticket.unassign()
-                changed_tickets.add(ticket.pk)
-                events.append(
-                    audit.row(ticket.pk, Kind.UNASSIGNED, now, previous=previous_assignee, reason="escalation")
-                )
-            actions += note_and_webhook(step, ticket, clock, now, notes, outbox, result)
+            actions += note_and_webhook(step, ticket, clock, now, write, outbox, result)
             events.append(
                 audit.row(
                     ticket.pk,
@@ -169,7 +159,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: SweepContext, result: 
                 )
             )
 
-    write_effects(events=events, notes=notes, alerts=alerts, outbox=outbox, now=now, result=result)
+    write_effects(alerts=alerts, outbox=outbox, now=now, result=result)
 
     retargeted: dict[int, ClockRow] = {}
     others: list[ClockRow] = []  # the raised tickets' clocks outside the batch
@@ -188,11 +178,10 @@ def _sweep_batch(now: datetime, batch_size: int, context: SweepContext, result: 
         clock.next_check_at = ladder.next_check(clock.next_check_at, now)
     if raised:
         refresh_due(raised, tickets, [*clocks, *others])
-    if changed_tickets:
-        rows = [tickets[ticket_id] for ticket_id in changed_tickets]
-        for row in rows:
-            row.updated_at = now
-        update_rows(Ticket, rows, TICKET_SWEEP_FIELDS)
+        for ticket_id in raised:
+            write.change(tickets[ticket_id], "sla_due_at")
+    touched = bool(write.changed or write.events)
+    write.flush()
     if retargeted:
         # One UPDATE for the batch and the retargeted clocks: the batch's other clocks write their
         # retarget fields as read (their due time too: only a retarget writes a new one).
@@ -202,7 +191,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: SweepContext, result: 
         update_rows(SlaClock, rows, RETARGET_FIELDS)
     else:
         update_rows(SlaClock, clocks, ["next_check_at", "breached_at"])
-    if changed_tickets or events:
+    if touched:
         # These UPDATEs bypass Ticket.save(): tell the agents' queue polls, once for the batch.
         queue_version_bump()
     result.clocks += len(clocks)
@@ -260,13 +249,13 @@ def sla_clock_catch_up(
         for membership in Team.members.through.objects.filter(team_id=ticket.team_id).select_related("user"):
             members[membership.team_id].append(membership.user)
     alerts: list[dict] = []
-    notes: list[Message] = []
+    write = RowsWrite(now=now, events=events)  # notes and events; the ticket itself is not changed
     outbox: list[OutboxMessage] = []
     for step in fired:
         result.steps_fired += 1
         result.fired_by_kind[step.event_kind] += 1
         actions = notify(step, ticket, clock, members, context, alerts)
-        actions += note_and_webhook(step, ticket, clock, now, notes, outbox, result)
+        actions += note_and_webhook(step, ticket, clock, now, write, outbox, result)
         events.append(
             audit.row(
                 ticket.pk,
@@ -282,7 +271,8 @@ def sla_clock_catch_up(
                 **where(ticket),
             )
         )
-    write_effects(events=events, notes=notes, alerts=alerts, outbox=outbox, now=now, result=result)
+    write_effects(alerts=alerts, outbox=outbox, now=now, result=result)
+    write.flush()
     return result
 
 
