@@ -8,3 +8,6 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # The relay hands rows to the delivery tasks by their names (services._task).
         from . import tasks  # noqa: F401
+        from .webhooks import connect_signals
+
+        connect_signals()

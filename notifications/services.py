@@ -1,15 +1,10 @@
 """The outbox: side effects written with their cause, delivered after commit, retried until done."""
 
-import hashlib
-import hmac
-import json
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -37,18 +32,10 @@ def register_link_minter(name: str, minter: LinkMinter) -> None:
     _link_minters[name] = minter
 
 
-# A webhook's signing secret is looked up when it is sent, never stored in the row: a higher app
-# registers how, under the payload key that names its source (the SLA app: "step_id").
-SecretLookup = Callable[[Any], str]
-_secret_lookups: dict[str, SecretLookup] = {}
-
-
-def register_webhook_secret(payload_key: str, lookup: SecretLookup) -> None:
-    _secret_lookups[payload_key] = lookup
-
-
-# A batch row (Kind.EMAIL_BATCH) is turned into one row per e-mail by a worker; the app that
-# queued it registers, under the batch's purpose, how its items become outbox rows.
+# A batch row (Kind.EMAIL_BATCH) is turned into one row per e-mail by a worker. Either the app
+# that queued it registered, under the batch's purpose, how its items become outbox rows (the SLA
+# alerts), or the batch came from outbox_fan_out: a template, shared facts and the recipients,
+# listed or named by a registered recipient query run by the worker.
 FanOut = Callable[[list[dict[str, Any]], datetime], list[OutboxMessage]]
 _fan_outs: dict[str, FanOut] = {}
 
@@ -57,10 +44,38 @@ def register_fan_out(purpose: str, expand: FanOut) -> None:
     _fan_outs[purpose] = expand
 
 
+# A recipient query yields {"to", "language"?, "context"?} per recipient, from the JSON arguments
+# of outbox_fan_out(query={"name": ..., ...}); e.g. every customer linked to an incident.
+RecipientQuery = Callable[[dict[str, Any]], Iterable[dict[str, Any]]]
+_recipient_queries: dict[str, RecipientQuery] = {}
+
+
+def register_recipient_query(name: str, query: RecipientQuery) -> None:
+    _recipient_queries[name] = query
+
+
+# What an e-mail template needs beyond the facts queued with it, read when it is sent: an app
+# registers, under the template's name, how facts (ids, references) become its context (e.g. a
+# reply's body from the message id). The outbox row never holds more than the facts.
+ContextBuilder = Callable[[dict[str, Any]], dict[str, Any]]
+_context_builders: dict[str, ContextBuilder] = {}
+
+
+def register_email_context(template: str, build: ContextBuilder) -> None:
+    _context_builders[template] = build
+
+
 # Tasks are addressed by their stable names (notifications.tasks), so this module does not
 # import the tasks that import it. NotificationsConfig.ready() registers them.
 DELIVER_TASK = "notifications.outbox_deliver"
 DELIVER_MANY_TASK = "notifications.outbox_deliver_many"
+# The bulk queue's tasks (CELERY_TASK_ROUTES): a broadcast's fan-out and its e-mails.
+FAN_OUT_TASK = "notifications.outbox_fan_out"
+DELIVER_BULK_TASK = "notifications.outbox_deliver_bulk"
+FAN_OUT_BATCH = 500
+# A bulk row waits in its queue behind a broadcast's others: the drain hands it over again only
+# this long after it was last handed over, not every drain.
+BULK_REDRIVE = timedelta(minutes=10)
 
 
 def _task(name: str):
@@ -72,51 +87,16 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def render_email(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
-    """Subject (one line), text and HTML of an e-mail template, in the given language."""
+    """Subject (one line), text and HTML of an e-mail template, in the given language, from the
+    facts it was queued with (and what its app's registered context builder reads from them)."""
     with translation.override(language):
+        build = _context_builders.get(template)
+        if build is not None:
+            context = build(context)
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
         text = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
     return subject, text, html
-
-
-def outbox_enqueue_email(
-    *,
-    to: str,
-    template: str,
-    context: dict[str, Any],
-    language: str,
-    purpose: str,
-    ticket_reference: str = "",
-    mint: dict[str, Any] | None = None,
-    now: datetime,
-) -> OutboxMessage | None:
-    """Render an e-mail in the recipient's language now and queue it for delivery after commit.
-
-    Rendering happens inside the transaction so the mail says what was true when it was caused.
-    `mint` names a registered link minter and its arguments: the worker replaces
-    LINK_PLACEHOLDER in the mail with the link it mints when it sends.
-    """
-    if not to:
-        return None
-    subject, text, html = render_email(template, context, language)
-    payload: dict[str, Any] = {"text": text, "html": html}
-    if mint is not None:
-        if mint.get("name") not in _link_minters:
-            raise ValueError(f"No link minter registered as {mint.get('name')!r}")
-        payload["mint"] = mint
-    message = OutboxMessage.objects.create(
-        kind=OutboxMessage.Kind.EMAIL,
-        recipient=to,
-        subject=subject[:255],
-        payload=payload,
-        purpose=purpose,
-        ticket_reference=ticket_reference,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    transaction.on_commit(lambda: relay(message.pk))
-    return message
 
 
 DATETIME_TAG = "__datetime__"
@@ -179,12 +159,14 @@ def outbox_enqueue_template(
     return message
 
 
-def relay_many(message_ids: list[Any]) -> None:
-    """Hand many committed rows to Celery as one task (a sweep can cause thousands)."""
+def relay_many(message_ids: list[Any], *, queue: str = OutboxMessage.Queue.NOTIFICATIONS) -> None:
+    """Hand many committed rows to Celery as one task per 200 (a sweep can cause thousands); rows
+    of a broadcast go to the bulk queue's task."""
+    task = DELIVER_BULK_TASK if queue == OutboxMessage.Queue.BULK else DELIVER_MANY_TASK
     for offset in range(0, len(message_ids), 200):
         chunk = [str(message_id) for message_id in message_ids[offset : offset + 200]]
         try:
-            _task(DELIVER_MANY_TASK).delay(chunk)
+            _task(task).delay(chunk)
         except Exception:  # noqa: BLE001 - the drain delivers what could not be handed over
             logger.warning("Broker unavailable; %s outbox messages left for the drain", len(chunk))
             return
@@ -196,6 +178,54 @@ def relay(message_id: Any) -> None:
         _task(DELIVER_TASK).delay(str(message_id))
     except Exception:  # noqa: BLE001 - any broker failure must not fail the request
         logger.warning("Broker unavailable; outbox message %s left for the drain", message_id)
+
+
+def _relay_fan_out(message_id: Any) -> None:
+    try:
+        _task(FAN_OUT_TASK).delay(str(message_id))
+    except Exception:  # noqa: BLE001 - the drain hands it over later
+        logger.warning("Broker unavailable; fan-out %s left for the drain", message_id)
+
+
+def outbox_fan_out(
+    *,
+    purpose: str,
+    template: str,
+    facts: dict[str, Any],
+    recipients: list[dict[str, Any]] | None = None,
+    query: dict[str, Any] | None = None,
+    ticket_reference: str = "",
+    now: datetime,
+) -> OutboxMessage:
+    """One event to many recipients: a single batch row now (in the caller's transaction), fanned
+    out after commit by a worker on the `bulk` queue into one e-mail row per recipient, inserted
+    FAN_OUT_BATCH at a time and sent from the same queue, so a broadcast never delays an escalation.
+
+    `recipients`: [{"to", "language"?, "context"?}] (per-recipient facts merged over `facts`);
+    or `query`: {"name": <a registered recipient query>, ...its JSON arguments}, run by the worker,
+    so a broadcast to every linked customer costs the writing transaction one INSERT."""
+    if (recipients is None) == (query is None):
+        raise ValueError("Give either recipients or a query")
+    if query is not None and query.get("name") not in _recipient_queries:
+        raise ValueError(f"No recipient query registered as {query.get('name')!r}")
+    payload: dict[str, Any] = {"template": template, "facts": _facts(facts)}
+    if recipients is not None:
+        payload["recipients"] = [{**item, "context": _facts(item.get("context", {}))} for item in recipients]
+    else:
+        payload["query"] = query
+    batch = OutboxMessage.objects.create(
+        kind=OutboxMessage.Kind.EMAIL_BATCH,
+        queue=OutboxMessage.Queue.BULK,
+        recipient=f"{len(recipients)} recipients" if recipients is not None else f"query {query['name']}",
+        subject=purpose[:255],
+        payload=payload,
+        purpose=purpose,
+        ticket_reference=ticket_reference,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    transaction.on_commit(lambda: _relay_fan_out(batch.pk))
+    return batch
 
 
 def _claim(message_id: Any, *, now: datetime) -> bool:
@@ -211,11 +241,11 @@ def _claim(message_id: Any, *, now: datetime) -> bool:
 def _send_email(message: OutboxMessage) -> None:
     payload = message.payload
     if "template" in payload:
-        # Rows written in bulk (SLA alerts) carry a template and plain context, rendered here.
         subject, text, html = render_email(
             payload["template"], _from_facts(payload.get("context", {})), payload.get("language", "en")
         )
     else:
+        # Rows queued before every mail was rendered at send time (still pending after a deploy).
         subject, text, html = message.subject, message.payload.get("text", ""), message.payload.get("html", "")
     email = EmailMultiAlternatives(
         subject=subject,
@@ -239,37 +269,6 @@ def _send_email(message: OutboxMessage) -> None:
         email.send(fail_silently=False)
 
 
-def webhook_signature(secret: str, body: bytes, timestamp: str) -> str:
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
-def _send_webhook(message: OutboxMessage) -> None:
-    """POST the JSON body, signed with its source's secret (looked up now, never stored in the row).
-    The outbox id travels as X-Desk-Delivery so the receiver can drop duplicates."""
-    secret = ""
-    for key, lookup in _secret_lookups.items():
-        if message.payload.get(key):
-            secret = lookup(message.payload[key]) or ""
-            break
-    body = json.dumps(message.payload.get("body", {}), sort_keys=True, separators=(",", ":")).encode()
-    timestamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "support-desk-webhooks/1",
-        "X-Desk-Delivery": str(message.pk),
-        "X-Desk-Timestamp": timestamp,
-    }
-    if secret:
-        headers["X-Desk-Signature"] = f"sha256={webhook_signature(secret, body, timestamp)}"
-    response = requests.post(message.recipient, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT)
-    if response.status_code >= 300:
-        raise WebhookFailed(f"HTTP {response.status_code}")
-
-
-class WebhookFailed(Exception):
-    pass
-
-
 def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
     """Deliver one outbox row. Returns True when it was sent by this call."""
     if not _claim(message_id, now=now):
@@ -280,9 +279,9 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
             return _fan_out(message, now=now)
         if message.kind == OutboxMessage.Kind.EMAIL:
             _send_email(message)
-        elif message.kind == OutboxMessage.Kind.WEBHOOK:
-            _send_webhook(message)
         else:
+            # Webhooks are WebhookDelivery rows (notifications.webhooks); a WEBHOOK outbox row is
+            # one queued before endpoints existed, moved there by sla's migration 0010.
             raise ValueError(f"Unknown outbox kind {message.kind!r}")
     except Exception as error:  # noqa: BLE001 - record every failure, retry with backoff
         attempts = message.attempts + 1
@@ -306,34 +305,88 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
     return True
 
 
+def _expand_batch(batch: OutboxMessage, now: datetime) -> Iterable[OutboxMessage]:
+    """The e-mail rows of an outbox_fan_out batch, one per recipient, rendered when each is sent."""
+    payload = batch.payload
+    facts = payload.get("facts", {})
+    if "query" in payload:
+        spec = dict(payload["query"])
+        recipients = _recipient_queries[spec.pop("name")](spec)
+    else:
+        recipients = payload.get("recipients", [])
+    for item in recipients:
+        if not item.get("to"):
+            continue
+        yield OutboxMessage(
+            kind=OutboxMessage.Kind.EMAIL,
+            queue=batch.queue,
+            recipient=item["to"],
+            subject=batch.subject,
+            payload={
+                "template": payload["template"],
+                "language": item.get("language") or settings.LANGUAGE_CODE,
+                "context": {**facts, **_facts(item.get("context", {}))},
+            },
+            purpose=batch.purpose,
+            ticket_reference=batch.ticket_reference,
+            created_at=now,
+            next_attempt_at=now + BULK_REDRIVE if batch.queue == OutboxMessage.Queue.BULK else now,
+        )
+
+
 @transaction.atomic
 def _fan_out(batch: OutboxMessage, *, now: datetime) -> bool:
-    """Turn a batch row into one outbox row per e-mail, and mark the batch done, in one
-    transaction: a crash or a second delivery cannot fan it out twice."""
+    """Turn a batch row into one outbox row per e-mail, inserted FAN_OUT_BATCH at a time, and mark
+    the batch done, in one transaction: a crash or a second delivery cannot fan it out twice."""
     locked = OutboxMessage.objects.select_for_update().get(pk=batch.pk)
     if locked.status != OutboxMessage.Status.PENDING:
         return False
     expand = _fan_outs.get(locked.purpose)
-    if expand is None:
+    if expand is not None:
+        rows: Iterable[OutboxMessage] = expand(locked.payload.get("emails", []), now)
+    elif "template" in locked.payload:
+        rows = _expand_batch(locked, now)
+    else:
         raise ValueError(f"No fan-out registered for {locked.purpose!r}")
-    rows = OutboxMessage.objects.bulk_create(expand(locked.payload.get("emails", []), now), batch_size=1000)
+    ids: list[Any] = []
+    chunk: list[OutboxMessage] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == FAN_OUT_BATCH:
+            ids += [saved.pk for saved in OutboxMessage.objects.bulk_create(chunk)]
+            chunk = []
+    if chunk:
+        ids += [saved.pk for saved in OutboxMessage.objects.bulk_create(chunk)]
     OutboxMessage.objects.filter(pk=locked.pk).update(
         status=OutboxMessage.Status.SENT, attempts=locked.attempts + 1, sent_at=now, locked_until=None
     )
-    ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: relay_many(ids))
+    queue = locked.queue
+    transaction.on_commit(lambda: relay_many(ids, queue=queue))
     return True
 
 
 def outbox_drain(*, now: datetime, limit: int = 500) -> int:
-    """Deliver every pending row whose time has come (after a broker outage or a crash)."""
+    """Deliver every pending row whose time has come (after a broker outage or a crash). Rows of
+    the bulk queue are handed back to it rather than sent here, in front of urgent mail."""
     due = list(
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "queue", "kind")[:limit]
     )
-    return sum(1 for message_id in due if outbox_deliver(message_id=message_id, now=now))
+    bulk = [(pk, kind) for pk, queue, kind in due if queue == OutboxMessage.Queue.BULK]
+    if bulk:
+        OutboxMessage.objects.filter(pk__in=[pk for pk, _kind in bulk]).update(next_attempt_at=now + BULK_REDRIVE)
+    for pk, kind in bulk:
+        if kind == OutboxMessage.Kind.EMAIL_BATCH:
+            _relay_fan_out(pk)
+    relay_many([pk for pk, kind in bulk if kind != OutboxMessage.Kind.EMAIL_BATCH], queue=OutboxMessage.Queue.BULK)
+    # Sent here, in the drain (notifications queue): retries and rows a broker outage left.
+    return sum(
+        1
+        for message_id, queue, _kind in due
+        if queue != OutboxMessage.Queue.BULK and outbox_deliver(message_id=message_id, now=now)
+    )
 
 
 @transaction.atomic

@@ -3,12 +3,14 @@ recompute of running clocks."""
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
 from accounts.models import User
+from notifications.models import WebhookEndpoint
 
 from .config_cache import config_version_bump
 from .models import BusinessCalendar, EscalationRule, EscalationStep, Holiday, SlaPolicy, SlaTarget, WorkingInterval
@@ -87,6 +89,39 @@ def policy_save(
     return policy
 
 
+_NO_LEGACY = object()
+
+
+def _legacy_webhook(row: dict[str, Any]) -> Any:
+    """A step written with the fields it had before endpoints (`webhook_url`, `webhook_secret`):
+    the endpoint with that URL (and that secret, when one is given), created when none exists
+    (with the given secret, else a generated one, shown in the admin on rotation). An empty URL
+    clears the step's endpoint. _NO_LEGACY when neither field was given."""
+    url = row.pop("webhook_url", None)
+    secret = row.pop("webhook_secret", None)
+    if url is None:
+        return _NO_LEGACY
+    if not url:
+        return None
+    endpoints = WebhookEndpoint.objects.filter(url=url)
+    if secret:
+        endpoints = endpoints.filter(secret=secret)
+    endpoint = endpoints.order_by("pk").first()
+    if endpoint is not None:
+        return endpoint
+    name = f"Escalation webhook {urlsplit(url).netloc or url}"[:90]
+    taken = set(WebhookEndpoint.objects.filter(name__startswith=name).values_list("name", flat=True))
+    unique, n = name, 1
+    while unique in taken:
+        n += 1
+        unique = f"{name} #{n}"
+    endpoint = WebhookEndpoint(name=unique, url=url, event_types=[])
+    if secret:
+        endpoint.secret = secret
+    endpoint.save()
+    return endpoint
+
+
 @transaction.atomic
 def rule_save(
     *, actor: User, instance: EscalationRule | None, fields: dict[str, Any], steps: list[dict] | None
@@ -104,6 +139,9 @@ def rule_save(
         for row in steps:
             row = dict(row)
             users = row.pop("notify_users", [])
+            legacy = _legacy_webhook(row)
+            if legacy is not _NO_LEGACY:
+                row["webhook_endpoint"] = legacy
             step = existing.get(row["percent"]) or EscalationStep(rule=rule)
             _assign(step, row)
             step.full_clean(exclude=["rule"])

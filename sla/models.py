@@ -200,8 +200,16 @@ class EscalationStep(models.Model):
     )
     unassign = models.BooleanField(_("unassign"), default=False)
     internal_note = models.TextField(_("post an internal note"), blank=True)
-    webhook_url = models.URLField(_("webhook URL"), blank=True)
-    webhook_secret = models.CharField(_("webhook HMAC secret"), max_length=128, blank=True)
+    # The step's event also goes to this endpoint (signed with its secret), besides every endpoint
+    # subscribed to the event type.
+    webhook_endpoint = models.ForeignKey(
+        "notifications.WebhookEndpoint",
+        verbose_name=_("webhook endpoint"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["rule", "percent"]

@@ -1,15 +1,18 @@
 """The SLA app's e-mails and webhooks: the staff alerts a sweep queues as one batch row (fanned
-out by a worker, rendered in each recipient's language when sent) and its escalation webhooks'
-signing secrets. Registered with the outbox in SlaConfig.ready()."""
+out by a worker, rendered in each recipient's language when sent), and the ticket.sla_* /
+ticket.escalated events of fired steps (to every subscribed endpoint and to the step's own).
+Registered with the outbox in SlaConfig.ready()."""
 
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AgentProfile
 from notifications.models import OutboxMessage
-from notifications.services import register_fan_out, register_webhook_secret
+from notifications.services import register_fan_out
+from notifications.webhooks import WebhookEvent, register_webhook_events
 from tickets.models import Ticket
 
 from .models import EscalationStep
@@ -77,10 +80,47 @@ def sla_alert_rows(alerts: list[dict[str, Any]], now: datetime) -> list[OutboxMe
     return [_sla_alert_row(alert, now=now) for alert in _with_ticket_and_language(alerts)]
 
 
-def escalation_step_secret(step_id: Any) -> str:
-    return EscalationStep.objects.filter(pk=step_id).values_list("webhook_secret", flat=True).first() or ""
+# The webhook event of a fired step, by the step's event kind (EscalationStep.event_kind).
+STEP_EVENTS = {
+    "sla_warning": "ticket.sla_warning",
+    "sla_breached": "ticket.sla_breached",
+    "escalated": "ticket.escalated",
+}
+EVENTS = {
+    "ticket.sla_warning": _("SLA warning (a step before the target)"),
+    "ticket.sla_breached": _("SLA breached"),
+    "ticket.escalated": _("Ticket escalated (a step after the target)"),
+}
+
+
+def step_webhook_event(*, step: EscalationStep, ticket: Any, clock: Any, now: datetime) -> WebhookEvent:
+    """A fired step as a webhook event: to the endpoints subscribed to it and to the step's own
+    endpoint, if it has one. `ticket` and `clock` are the sweep's rows (after the step's changes,
+    so the body says the ticket as it is)."""
+    kind = step.event_kind
+    return WebhookEvent(
+        event=STEP_EVENTS[kind],
+        reference=ticket.reference,
+        endpoint_id=step.webhook_endpoint_id,
+        data={
+            "ticket": {
+                "reference": ticket.reference,
+                "priority": ticket.priority,
+                "status": ticket.status,
+                "team": ticket.team.code,
+                "category": ticket.category.code,
+            },
+            "sla": {
+                "metric": clock.metric,
+                "percent": step.percent,
+                "cycle": clock.cycle,
+                "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                "kind": kind,
+            },
+        },
+    )
 
 
 def register() -> None:
     register_fan_out(ALERTS_PURPOSE, sla_alert_rows)
-    register_webhook_secret("step_id", escalation_step_secret)
+    register_webhook_events(EVENTS)

@@ -58,6 +58,17 @@ class StatusChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketAssigned:
+    """An agent took the ticket (a claim, an assignment, a bulk assignment); `previous` is the
+    former assignee's id. Not sent for an unassignment."""
+
+    ticket: Ticket
+    previous: int | None
+    claimed: bool
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TicketReclassified:
     """What an SLA policy looks at changed: priority, team, category, the complaint flag, the
     requester (their tier). Sent once per service call, after every field changed."""
@@ -66,7 +77,7 @@ class TicketReclassified:
     now: datetime
 
 
-Event = TicketCreating | TicketCreated | MessageAdded | StatusChanged | TicketReclassified
+Event = TicketCreating | TicketCreated | MessageAdded | StatusChanged | TicketAssigned | TicketReclassified
 _listeners: dict[type, list[Callable]] = defaultdict(list)
 
 

@@ -1,12 +1,19 @@
 """The e-mails the desk sends about tickets, each written to the outbox with its cause (the
-outbox, transports and rendering are notifications'; what a ticket's e-mails say is the tickets')."""
+outbox, transports and rendering are notifications'; what a ticket's e-mails say is the tickets').
+
+Every one is queued as facts (references, names, times, ids) and rendered when it is sent, in the
+recipient's language: nothing renders inside a service's transaction or under the ticket's row
+lock, and a row holds no bearer secret (a guest's link is minted by the sender). What a template
+needs beyond its facts is read at send time by the builders register() gives the outbox.
+"""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 
 from accounts.models import User
-from notifications.services import LINK_PLACEHOLDER, outbox_enqueue_email, outbox_enqueue_template
+from notifications.services import LINK_PLACEHOLDER, outbox_enqueue_template, register_email_context
 
 from . import sla_view
 from .models import Message, Ticket
@@ -28,12 +35,16 @@ def _customer_context(ticket: Ticket) -> dict:
         # A guest cannot log in: every e-mail carries a fresh private link, minted when it is sent.
         ticket_url = LINK_PLACEHOLDER
     return {
-        "ticket": ticket,
+        "ticket": _ticket_facts(ticket),
         "customer_name": requester.first_name or requester.username,
         "anti_phishing_code": profile.anti_phishing_code if profile else "",
         "ticket_url": ticket_url,
         "site_url": settings.SITE_URL,
     }
+
+
+def _ticket_facts(ticket: Ticket) -> dict[str, Any]:
+    return {"reference": ticket.reference, "subject": ticket.subject}
 
 
 def _is_guest(ticket: Ticket) -> bool:
@@ -54,7 +65,7 @@ def _to_customer(*, ticket: Ticket, template: str, now: datetime, to: str | None
     """One customer e-mail about a ticket: in their language, with their anti-phishing code."""
     context = {**_customer_context(ticket), **extra}
     to = ticket.requester.email if to is None else to
-    outbox_enqueue_email(
+    outbox_enqueue_template(
         to=to,
         template=template,
         context=context,
@@ -75,8 +86,8 @@ def ticket_created(*, ticket: Ticket, queue: dict, now: datetime) -> None:
         to=requester.email,
         template="ticket_created",
         context={
-            **{name: value for name, value in context.items() if name != "ticket"},
-            "ticket": {"reference": ticket.reference, "subject": ticket.subject, "team": {"name": ticket.team.name}},
+            **context,
+            "ticket": {**context["ticket"], "team": {"name": ticket.team.name}},
             "queue": queue,
             "sla": _promises(ticket),
         },
@@ -91,17 +102,24 @@ def ticket_created(*, ticket: Ticket, queue: dict, now: datetime) -> None:
 def agent_replied(*, ticket: Ticket, message: Message, now: datetime) -> None:
     author = message.author
     agent_name = (author.first_name or author.username) if author else ""
-    _to_customer(ticket=ticket, template="agent_replied", now=now, message=message, agent_name=agent_name)
+    # The reply's text is read when the mail is sent (_agent_replied_context), not copied here.
+    _to_customer(ticket=ticket, template="agent_replied", now=now, message_id=message.pk, agent_name=agent_name)
+
+
+def _agent_replied_context(facts: dict[str, Any]) -> dict[str, Any]:
+    body = Message.objects.filter(pk=facts.get("message_id")).values_list("body", flat=True).first() or ""
+    return {**facts, "message": {"body": body}}
 
 
 def ticket_assigned(*, ticket: Ticket, assignee: User, actor: User, now: datetime) -> None:
     agent_profile = getattr(assignee, "agent_profile", None)
     languages = agent_profile.languages if agent_profile else []
-    outbox_enqueue_email(
+    outbox_enqueue_template(
         to=assignee.email,
         template="ticket_assigned",
         context={
-            "ticket": ticket,
+            # Labels (priority, status, team, category) are read and translated when it is sent.
+            "ticket": {"id": ticket.pk, "reference": ticket.reference, "subject": ticket.subject},
             "assignee_name": assignee.first_name or assignee.username,
             "actor_name": actor.get_full_name() or actor.username,
             "ticket_url": f"{settings.SITE_URL}/desk/tickets/{ticket.reference}/",
@@ -112,6 +130,11 @@ def ticket_assigned(*, ticket: Ticket, assignee: User, actor: User, now: datetim
         ticket_reference=ticket.reference,
         now=now,
     )
+
+
+def _ticket_assigned_context(facts: dict[str, Any]) -> dict[str, Any]:
+    ticket = Ticket.objects.select_related("team", "category").filter(pk=facts["ticket"]["id"]).first()
+    return {**facts, "ticket": ticket} if ticket is not None else facts
 
 
 def customer_reminder(*, ticket: Ticket, hours: int, closes_at: datetime, now: datetime) -> None:
@@ -139,3 +162,9 @@ def guest_link(*, ticket: Ticket, email: str, now: datetime) -> None:
         guest_url=LINK_PLACEHOLDER,
         valid_days=settings.GUEST_LINK_MAX_AGE // 86400,
     )
+
+
+def register() -> None:
+    """From TicketsConfig.ready(): what the ticket templates read when they are sent."""
+    register_email_context("agent_replied", _agent_replied_context)
+    register_email_context("ticket_assigned", _ticket_assigned_context)

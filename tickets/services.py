@@ -445,6 +445,7 @@ def ticket_claim(*, ticket: Ticket, agent: User, now: datetime) -> Ticket:
     locked.assignee = agent
     _touch(locked, now, "assignee")
     audit.record(locked, actor=agent, kind=Kind.ASSIGNED, at=now, assignee=agent.pk, claimed=True)
+    hooks.emit(hooks.TicketAssigned(ticket=locked, previous=None, claimed=True, now=now))
     return locked
 
 
@@ -474,6 +475,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, now: da
         audit.record(locked, actor=actor, kind=Kind.UNASSIGNED, at=now, previous=previous)
         return locked
     audit.record(locked, actor=actor, kind=Kind.ASSIGNED, at=now, assignee=assignee.pk, previous=previous)
+    hooks.emit(hooks.TicketAssigned(ticket=locked, previous=previous, claimed=False, now=now))
     if assignee.pk != actor.pk:
         emails.ticket_assigned(ticket=locked, assignee=assignee, actor=actor, now=now)
     return locked

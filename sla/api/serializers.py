@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import CustomerProfile
+from notifications.models import WebhookEndpoint
 from support_desk.serializers import StrictSerializer
 from tickets.models import Category, Priority, Team, Ticket
 
@@ -121,10 +122,13 @@ class StepSerializer(StrictSerializer, serializers.Serializer):
     )
     unassign = serializers.BooleanField(required=False, default=False)
     internal_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    webhook_url = serializers.URLField(required=False, allow_blank=True, default="")
-    webhook_secret = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=128, write_only=True
+    webhook_endpoint = serializers.PrimaryKeyRelatedField(
+        queryset=WebhookEndpoint.objects.all(), required=False, allow_null=True, default=None
     )
+    # Compatible with the fields a step had before endpoints: a URL (and its secret) is mapped to
+    # the endpoint with that URL and secret, created when there is none (sla.config.rule_save).
+    webhook_url = serializers.URLField(required=False, allow_blank=True, write_only=True)
+    webhook_secret = serializers.CharField(required=False, allow_blank=True, max_length=128, write_only=True)
 
     def to_representation(self, step) -> dict:
         return {
@@ -138,8 +142,9 @@ class StepSerializer(StrictSerializer, serializers.Serializer):
             "move_to_team": step.move_to_team.code if step.move_to_team else None,
             "unassign": step.unassign,
             "internal_note": step.internal_note,
-            "webhook_url": step.webhook_url,
-            "webhook_signed": bool(step.webhook_secret),
+            "webhook_endpoint": step.webhook_endpoint_id,
+            "webhook_url": step.webhook_endpoint.url if step.webhook_endpoint else "",
+            "webhook_signed": step.webhook_endpoint_id is not None,
         }
 
 

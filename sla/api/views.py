@@ -106,9 +106,9 @@ class EscalationRuleViewSet(ConfigViewSet):
     nested = ("steps",)
 
     def get_queryset(self):
-        return EscalationRule.objects.prefetch_related("steps", "steps__notify_users", "steps__move_to_team").order_by(
-            "policy_id", "metric"
-        )
+        return EscalationRule.objects.prefetch_related(
+            "steps", "steps__notify_users", "steps__move_to_team", "steps__webhook_endpoint"
+        ).order_by("policy_id", "metric")
 
     def _save(self, data, instance):
         fields, nested = self._split(data)

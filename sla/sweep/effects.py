@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts.models import CustomerProfile, User
 from notifications.models import OutboxMessage
 from notifications.services import relay_many
+from notifications.webhooks import WebhookEvent, webhook_enqueue
 from tickets.bulk import (
     RowsWrite,
     TeamMembership,
@@ -23,6 +24,7 @@ from tickets.bulk import (
 from tickets.models import TicketEvent
 
 from ..models import EscalationFiring, EscalationStep, SlaClock
+from ..notifications import step_webhook_event
 from ..services import ACTIVE_STATES, PolicyFacts, retarget_clock, schedule_clock
 from .context import SweepContext, SweepResult
 from .ladder import TicketAsks
@@ -47,36 +49,10 @@ def staff_alert(*, to: User, ticket: TicketRow, clock: ClockRow, step: Escalatio
     }
 
 
-def webhook_row(*, step: EscalationStep, ticket: TicketRow, clock: ClockRow, kind: str, now: datetime) -> OutboxMessage:
-    return OutboxMessage(
-        kind=OutboxMessage.Kind.WEBHOOK,
-        recipient=step.webhook_url,
-        subject=f"{kind} {ticket.reference}",
-        payload={
-            "step_id": step.pk,
-            "body": {
-                "event": kind,
-                "ticket": {
-                    "reference": ticket.reference,
-                    "priority": ticket.priority,
-                    "status": ticket.status,
-                    "team": ticket.team.code,
-                    "category": ticket.category.code,
-                },
-                "sla": {
-                    "metric": clock.metric,
-                    "percent": step.percent,
-                    "cycle": clock.cycle,
-                    "due_at": clock.due_at.isoformat() if clock.due_at else None,
-                },
-                "at": now.isoformat(),
-            },
-        },
-        purpose=f"sla_{kind}",
-        ticket_reference=ticket.reference,
-        created_at=now,
-        next_attempt_at=now,
-    )
+def webhook_event(*, step: EscalationStep, ticket: TicketRow, clock: ClockRow, now: datetime) -> WebhookEvent:
+    """The fired step's webhook event (ticket.sla_warning/sla_breached/escalated): to every
+    endpoint subscribed to it and to the step's own endpoint (sla.notifications)."""
+    return step_webhook_event(step=step, ticket=ticket, clock=clock, now=now)
 
 
 def recipients(
@@ -148,9 +124,9 @@ def note_and_webhook(
     if step.internal_note:
         messages_bulk_add_internal_notes(notes=[(ticket.pk, step.internal_note)], now=now, write=write)
         actions.append("internal_note")
-    if step.webhook_url:
-        outbox.append(webhook_row(step=step, ticket=ticket, clock=clock, kind=step.event_kind, now=now))
-        result.webhooks += 1
+    # Every fired step is an event; it becomes a delivery per subscribed endpoint (none: no row).
+    outbox.append(webhook_event(step=step, ticket=ticket, clock=clock, now=now))
+    if step.webhook_endpoint_id:
         actions.append("webhook")
     return actions
 
@@ -173,6 +149,10 @@ def write_effects(*, alerts: list[dict], outbox: list, now: datetime, result: Sw
             )
         )
         result.emails += len(alerts)
+    webhook_events = [item for item in outbox if isinstance(item, WebhookEvent)]
+    outbox = [item for item in outbox if not isinstance(item, WebhookEvent)]
+    # The batch's webhook deliveries in one INSERT (none when no endpoint wants them).
+    result.webhooks += len(webhook_enqueue(webhook_events, now=now))
     if outbox:
         OutboxMessage.objects.bulk_create(outbox, batch_size=1000)
         ids = [row.pk for row in outbox]

@@ -242,6 +242,9 @@ CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ROUTES = {
+    # A broadcast's fan-out and its e-mails: never in front of a ticket's mail or an escalation.
+    "notifications.outbox_fan_out": {"queue": "bulk"},
+    "notifications.outbox_deliver_bulk": {"queue": "bulk"},
     "notifications.*": {"queue": "notifications"},
     "ops.*": {"queue": "notifications"},
 }

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AgentProfile
 from notifications import services as outbox
-from notifications.models import OutboxMessage
+from notifications import webhooks
+from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
 from sla.models import EscalationFiring, EscalationRule, EscalationStep, Metric, SlaClock
 from sla.sweep import sla_sweep
 from sla.tasks import sla_sweep_task
@@ -139,51 +140,72 @@ def test_paused_ticket_is_not_escalated(ticket_with_sla, agent, now):
 def test_step_actions_move_unassign_note_and_webhook(ticket_with_sla, agent, security, sla_policy, now):
     services.ticket_claim(ticket=ticket_with_sla, agent=agent, now=now)
     rule = EscalationRule.objects.get(policy=sla_policy, metric=Metric.FIRST_RESPONSE)
+    endpoint = WebhookEndpoint.objects.create(name="exchange", url="https://exchange.example/hooks/desk")
     EscalationStep.objects.create(
         rule=rule,
         percent=150,
         move_to_team=security,
         unassign=True,
         internal_note="Escalated to security by the SLA ladder.",
-        webhook_url="https://exchange.example/hooks/desk",
-        webhook_secret="s3cret",
+        webhook_endpoint=endpoint,
     )
     sla_sweep(now=now + FIRST_RESPONSE_NORMAL * 1.5)
     ticket_with_sla.refresh_from_db()
     assert (ticket_with_sla.team, ticket_with_sla.assignee) == (security, None)
     assert Message.objects.filter(ticket=ticket_with_sla, kind=Message.Kind.INTERNAL, author=None).exists()
-    assert OutboxMessage.objects.filter(kind=OutboxMessage.Kind.WEBHOOK).count() == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.endpoint, delivery.event) == (endpoint, "ticket.escalated")
 
 
-def test_webhook_body_is_hmac_signed_at_delivery(ticket_with_sla, sla_policy, now):
+def test_escalation_step_webhook_is_signed_with_its_endpoint_secret_at_delivery(ticket_with_sla, sla_policy, now):
     import hashlib
     import hmac
 
+    endpoint = WebhookEndpoint.objects.create(name="exchange", url="https://exchange.example/hooks/desk")
     rule = EscalationRule.objects.get(policy=sla_policy, metric=Metric.FIRST_RESPONSE)
-    EscalationStep.objects.filter(rule=rule, percent=100).update(
-        webhook_url="https://exchange.example/hooks/desk", webhook_secret="s3cret"
+    EscalationStep.objects.filter(rule=rule, percent=100).update(webhook_endpoint=endpoint)
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
+    delivery = WebhookDelivery.objects.get()
+    with mock.patch("notifications.webhooks.requests.post") as post:
+        post.return_value.status_code = 204
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk, now=now) is True
+    headers, body = post.call_args.kwargs["headers"], post.call_args.kwargs["data"]
+    expected = hmac.new(
+        endpoint.secret.encode(), headers["X-Desk-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers["X-Desk-Signature"] == f"sha256={expected}"
+    assert headers["X-Desk-Delivery"] == str(delivery.delivery_id)
+    sent = json.loads(body)
+    assert (sent["event"], sent["data"]["ticket"]["reference"]) == ("ticket.sla_breached", ticket_with_sla.reference)
+    assert sent["data"]["sla"]["percent"] == 100
+
+
+def test_failing_escalation_webhook_is_retried(ticket_with_sla, sla_policy, now):
+    endpoint = WebhookEndpoint.objects.create(name="exchange", url="https://exchange.example/hooks/desk")
+    EscalationStep.objects.filter(percent=100).update(webhook_endpoint=endpoint)
+    sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
+    delivery = WebhookDelivery.objects.get()
+    with mock.patch("notifications.webhooks.requests.post") as post:
+        post.return_value.status_code = 503
+        webhooks.webhook_deliver(delivery_id=delivery.pk, now=now)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.status_code) == (WebhookDelivery.Status.PENDING, 1, 503)
+
+
+def test_breach_reaches_an_endpoint_subscribed_to_it_without_a_step_naming_it(ticket_with_sla, now):
+    endpoint = WebhookEndpoint.objects.create(
+        name="watcher", url="https://exchange.example/hooks/sla", event_types=["ticket.sla_breached"]
     )
     sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
-    row = OutboxMessage.objects.get(kind=OutboxMessage.Kind.WEBHOOK)
-    with mock.patch("notifications.services.requests.post") as post:
-        post.return_value.status_code = 204
-        assert outbox.outbox_deliver(message_id=row.pk, now=now) is True
-    headers, body = post.call_args.kwargs["headers"], post.call_args.kwargs["data"]
-    expected = hmac.new(b"s3cret", headers["X-Desk-Timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
-    assert headers["X-Desk-Signature"] == f"sha256={expected}"
-    assert headers["X-Desk-Delivery"] == str(row.pk)
-    assert json.loads(body)["event"] == "sla_breached"
+    assert list(WebhookDelivery.objects.values_list("endpoint", "event", "reference")) == [
+        (endpoint.pk, "ticket.sla_breached", ticket_with_sla.reference)
+    ]
 
 
-def test_failing_webhook_is_retried(ticket_with_sla, sla_policy, now):
-    EscalationStep.objects.filter(percent=100).update(webhook_url="https://exchange.example/hooks/desk")
+def test_sweep_writes_no_webhook_row_when_no_endpoint_wants_one(ticket_with_sla, now):
+    WebhookEndpoint.objects.create(name="other", url="https://x.example/h", event_types=["ticket.created"])
     sla_sweep(now=now + FIRST_RESPONSE_NORMAL)
-    row = OutboxMessage.objects.get(kind=OutboxMessage.Kind.WEBHOOK)
-    with mock.patch("notifications.services.requests.post") as post:
-        post.return_value.status_code = 503
-        outbox.outbox_deliver(message_id=row.pk, now=now)
-    row.refresh_from_db()
-    assert (row.status, row.attempts) == (OutboxMessage.Status.PENDING, 1)
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_escalation_mail_is_rendered_at_delivery(ticket_with_sla, lead, now, mailoutbox):

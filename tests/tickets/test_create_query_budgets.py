@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from notifications.models import OutboxMessage
+from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
 from tests.factories import TicketFactory
 from tickets.models import Ticket
 
@@ -23,6 +23,11 @@ TEAM_PACE_QUERIES = 1
 # First use of the SLA configuration in a process, and after each change (sla.config_cache): the
 # policies with their categories, targets, calendar intervals and holidays; the ladders with steps.
 SLA_SNAPSHOT_QUERIES = 7
+# First use of the webhook subscriptions in a process, and after an endpoint changed
+# (notifications.webhooks): the active endpoints and their event types.
+WEBHOOK_SUBSCRIPTIONS_QUERIES = 1
+# An endpoint subscribed to ticket.created: its delivery row, one INSERT (several endpoints: still one).
+WEBHOOK_DELIVERY_QUERIES = 1
 # GET tickets/{reference}/ by its customer: the role, the ticket (joined), messages, attachments,
 # events, clocks, the queue position.
 FIRST_VIEW_QUERIES = 7
@@ -75,7 +80,30 @@ def test_filing_behind_many_tickets_costs_the_same_queries(filing, customer, oth
 def test_first_filing_in_a_process_loads_the_sla_configuration_once(api_client, customer, other_category, sla_policy):
     _, first = post_ticket(api_client, customer)
     _, second = post_ticket(api_client, customer)
-    assert (first, second) == (CREATE_QUERIES + TEAM_PACE_QUERIES + SLA_SNAPSHOT_QUERIES, CREATE_QUERIES)
+    assert (first, second) == (
+        CREATE_QUERIES + TEAM_PACE_QUERIES + SLA_SNAPSHOT_QUERIES + WEBHOOK_SUBSCRIPTIONS_QUERIES,
+        CREATE_QUERIES,
+    )
+
+
+def test_filing_costs_one_insert_more_when_endpoints_subscribe_to_ticket_created(filing, customer):
+    for name in ("exchange", "audit"):
+        WebhookEndpoint.objects.create(name=name, url=f"https://{name}.example/hooks", event_types=["ticket.created"])
+    post_ticket(filing, customer)  # the subscriptions reloaded once after the change
+    _, count = post_ticket(filing, customer)
+    assert count == CREATE_QUERIES + WEBHOOK_DELIVERY_QUERIES
+    assert WebhookDelivery.objects.filter(event="ticket.created").count() == 4
+
+
+def test_filing_costs_nothing_more_when_no_endpoint_subscribes_to_ticket_created(filing, customer):
+    WebhookEndpoint.objects.create(name="sla", url="https://sla.example/hooks", event_types=["ticket.sla_breached"])
+    WebhookEndpoint.objects.create(
+        name="off", url="https://off.example/hooks", event_types=["ticket.created"], is_active=False
+    )
+    post_ticket(filing, customer)
+    _, count = post_ticket(filing, customer)
+    assert count == CREATE_QUERIES
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_a_policy_change_reloads_the_configuration_once(filing, customer, sla_policy):
