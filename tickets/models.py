@@ -422,6 +422,7 @@ class TicketEvent(models.Model):
         GUEST_LINK_REVOKED = "guest_link_revoked", _("Guest link revoked")
         REQUESTER_CHANGED = "requester_changed", _("Requester changed")
         SECRET_REDACTED = "secret_redacted", _("Secret removed")
+        FREEZE_REQUESTED = "freeze_requested", _("Account freeze requested")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_index=False)
     actor = models.ForeignKey(
