@@ -4,15 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0019_incident_moves_to_incidents'),
+        ("tickets", "0019_incident_moves_to_incidents"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('message_added', 'Message added'), ('attachment_added', 'Attachment added'), ('status_changed', 'Status changed'), ('reopened', 'Reopened'), ('assigned', 'Assigned'), ('unassigned', 'Unassigned'), ('priority_changed', 'Priority changed'), ('team_changed', 'Team changed'), ('category_changed', 'Category changed'), ('complaint_changed', 'Formal complaint flag changed'), ('first_response', 'First response'), ('rated', 'Rated'), ('macro_applied', 'Macro applied'), ('sla_warning', 'SLA warning'), ('sla_breached', 'SLA breached'), ('escalated', 'Escalated'), ('guest_link_issued', 'Guest link issued'), ('guest_link_revoked', 'Guest link revoked'), ('requester_changed', 'Requester changed'), ('secret_redacted', 'Secret removed'), ('freeze_requested', 'Account freeze requested')], max_length=32, verbose_name='kind'),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("message_added", "Message added"),
+                    ("attachment_added", "Attachment added"),
+                    ("status_changed", "Status changed"),
+                    ("reopened", "Reopened"),
+                    ("assigned", "Assigned"),
+                    ("unassigned", "Unassigned"),
+                    ("priority_changed", "Priority changed"),
+                    ("team_changed", "Team changed"),
+                    ("category_changed", "Category changed"),
+                    ("complaint_changed", "Formal complaint flag changed"),
+                    ("first_response", "First response"),
+                    ("rated", "Rated"),
+                    ("macro_applied", "Macro applied"),
+                    ("sla_warning", "SLA warning"),
+                    ("sla_breached", "SLA breached"),
+                    ("escalated", "Escalated"),
+                    ("guest_link_issued", "Guest link issued"),
+                    ("guest_link_revoked", "Guest link revoked"),
+                    ("requester_changed", "Requester changed"),
+                    ("secret_redacted", "Secret removed"),
+                    ("freeze_requested", "Account freeze requested"),
+                ],
+                max_length=32,
+                verbose_name="kind",
+            ),
         ),
     ]
