@@ -17,6 +17,7 @@ def exception_handler(exc, context):
         body = {"detail": exc.message, "code": exc.code}
         if exc.field:
             body[exc.field] = [exc.message]
+        body.update(exc.errors)  # the same field errors a serializer would give
         return Response(body, status=exc.status_code)
     if isinstance(exc, ProtectedError):
         return Response(

@@ -2,15 +2,17 @@
 
 
 class DomainError(Exception):
-    """Bad input that a serializer could not see (400). `field` names the offending input."""
+    """Bad input that a serializer could not see (400). `field` names the offending input;
+    `errors` (field name -> messages) carries every field's errors when there are several."""
 
     status_code = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.errors = errors or {}
 
 
 class ConflictError(DomainError):

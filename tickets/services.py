@@ -24,13 +24,13 @@ from .models import (
     Message,
     Priority,
     Satisfaction,
-    StructuredField,
     Team,
     Ticket,
     TicketEvent,
 )
 from .routing import initial_priority
 from .selectors import ticket_queue_info
+from .validation import ticket_fields_validated
 
 Status = Ticket.Status
 Kind = TicketEvent.Kind
@@ -209,10 +209,7 @@ def ticket_create(
     language: str = "en",
     now: datetime,
 ) -> Ticket:
-    missing = [name for name in category.required_fields if getattr(fields, name) in ("", None)]
-    if missing:
-        labels = ", ".join(str(StructuredField(name).label) for name in missing)
-        raise TicketInvalid(_("This category needs: %(fields)s.") % {"fields": labels}, field=missing[0])
+    fields = ticket_fields_validated(category=category, fields=fields)  # TicketInvalid with field errors
     duplicate = find_possible_duplicate(requester=requester, category=category, fields=fields)
     priority = initial_priority(category=category, requester=requester, asset=fields.asset, amount=fields.amount)
     # Before anything is stored: secrets become markers (the original goes nowhere: not the

@@ -51,7 +51,7 @@ def busy_queue(customer, category, sla_policy, agent, other_agent):
             category=category,
             subject=f"Withdrawal {index}",
             body="Help",
-            fields=services.TicketFields(asset="USDT", amount=index + 1, txid=f"{index:064x}"),
+            fields=services.TicketFields(asset="USDT", network="tron", amount=index + 1, txid=f"{index:064x}"),
             now=timezone.now(),
         )
         if index % 3 == 0:
@@ -130,7 +130,7 @@ def test_ticket_workspace_opens_within_its_query_budget(agent, customer, categor
         category=category,
         subject="Withdrawal",
         body="Help",
-        fields=services.TicketFields(asset="USDT", amount=5, txid=f"{1:064x}"),
+        fields=services.TicketFields(asset="USDT", network="tron", amount=5, txid=f"{1:064x}"),
         now=timezone.now(),
     )
     services.message_add(ticket=ticket, author=agent, body="Looking", now=timezone.now())  # answered: open

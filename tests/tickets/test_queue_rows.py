@@ -19,7 +19,8 @@ from tickets.models import Ticket
 @pytest.fixture
 def varied_queue(customer, category, sla_policy, agent, other_agent):
     """Tickets with running, paused and breached clocks, an assignee, a duplicate, amounts of
-    every shape, a requester without a profile and one with a VIP tier and no first name."""
+    every shape (ETH: up to 18 decimals), a requester without a profile and one with a VIP tier and
+    no first name."""
     now = timezone.now()
     filed = [
         services.ticket_create(
@@ -27,7 +28,7 @@ def varied_queue(customer, category, sla_policy, agent, other_agent):
             category=category,
             subject=f"Withdrawal {index}",
             body="Help",
-            fields=services.TicketFields(asset="USDT", amount=amount, txid=f"{index:064x}"),
+            fields=services.TicketFields(asset="ETH", network="ethereum", amount=amount, txid=f"0x{index:064x}"),
             now=now - timedelta(hours=index * 3),
         )
         for index, amount in enumerate(

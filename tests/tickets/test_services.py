@@ -82,8 +82,8 @@ def test_missing_required_field_is_refused(customer, category, now):
 
 
 def test_same_txid_in_same_category_is_flagged_as_possible_duplicate(customer, category, now):
-    first = create(customer, category, now, asset="USDT", amount=Decimal("5"), txid="ab" * 32)
-    second = create(customer, category, now, asset="USDT", amount=Decimal("5"), txid="AB" * 32)
+    first = create(customer, category, now, asset="USDT", network="tron", amount=Decimal("5"), txid="ab" * 32)
+    second = create(customer, category, now, asset="USDT", network="tron", amount=Decimal("5"), txid="AB" * 32)
     assert second.possible_duplicate_of == first
 
 

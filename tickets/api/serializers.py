@@ -15,10 +15,10 @@ from support_desk.text import validate_visible_text
 from .. import macros as macro_rules
 from .. import secret_guard, sla_view
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
-from ..networks import NETWORKS, InvalidIdentifier, memo_missing_message, validate_amount, validate_identifier
 from ..selectors import ticket_customer_others, ticket_queue_info
 from ..services import ticket_version
 from ..timeline import public_timeline
+from ..validation import ticket_fields_errors
 from .fields import LocalizedAmountField
 
 
@@ -443,51 +443,11 @@ class TicketCreateSerializer(StrictSerializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
-        category: Category = attrs["category"]
-        errors = {
-            name: [_("This category needs this field.")]
-            for name in category.required_fields
-            if attrs.get(name) in ("", None)
-        }
-        errors.update(identifier_errors(attrs))
-        if "memo" in (*category.required_fields, *category.optional_fields):
-            missing = memo_missing_message(attrs.get("network") or "", attrs.get("memo") or "")
-            if missing:
-                errors.setdefault("memo", [missing])
+        # The service's rule (ticket_create enforces it too), shown as field errors.
+        errors = ticket_fields_errors(attrs["category"], attrs)
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
-
-
-def identifier_errors(attrs: dict) -> dict[str, list[str]]:
-    """Per-network checks of the structured fields, with their real checksums."""
-    errors: dict[str, list[str]] = {}
-    code, asset = attrs.get("network") or "", (attrs.get("asset") or "").upper()
-    network = NETWORKS.get(code)
-    if code and network is None:
-        errors["network"] = [_("Unknown network. Choose one from the list.")]
-    if network and asset and asset not in network.assets:
-        errors["asset"] = [_("%(asset)s is not sent on %(network)s.") % {"asset": asset, "network": network.name}]
-    for name in ("txid", "address", "memo"):
-        value = (attrs.get(name) or "").strip()
-        if not value:
-            continue
-        if network is None:
-            errors.setdefault("network", [_("Choose the network so we can check this.")])
-            continue
-        if name == "memo" and network.memo is None:
-            continue  # free text on networks without tags
-        try:
-            validate_identifier(code, name, value)
-        except InvalidIdentifier as error:
-            errors[name] = [str(error)]
-        attrs[name] = value
-    if attrs.get("amount") is not None and asset:
-        try:
-            validate_amount(asset, attrs["amount"])
-        except InvalidIdentifier as error:
-            errors["amount"] = [str(error)]
-    return errors
 
 
 class TicketUpdateSerializer(StrictSerializer):
