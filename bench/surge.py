@@ -72,9 +72,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll-seconds", type=float, default=1.0, help="surge: each agent's queue poll interval")
     parser.add_argument("--answer-share", type=float, default=0.2, help="surge: polls followed by an agent reply")
     parser.add_argument("--tickets", type=int, default=0, help="fill the database to this many tickets first")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
+    # Defaults as the Dockerfile's command.
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)")
+    parser.add_argument("--threads", type=int, default=6, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--celery-concurrency", type=int, default=1)
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker (to see what it costs)")
     parser.add_argument("--sweep-seconds", type=float, default=5.0, help="beat interval of sla.sweep")
@@ -804,14 +805,47 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / CLOCK_TICKS
 
 
-def backend_cpu_seconds(database: str) -> float:
-    """CPU of the PostgreSQL backends connected to this database now (persistent connections)."""
-    from django.db import connection
+class BackendWatcher:
+    """CPU of this database's PostgreSQL backends during the load. Connections come and go (gthread
+    threads open theirs when first used, CONN_MAX_AGE recycles them), so the backends are found by
+    their process title twice a second; one that appears is counted from zero."""
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database])
-        pids = [str(row[0]) for row in cursor.fetchall()]
-    return sum(sum(int(v) for v in fields[11:13]) for pid in pids if (fields := _stat(pid))) / CLOCK_TICKS
+    def __init__(self, database: str) -> None:
+        self.marker = f" {database} "
+        self.first: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _poll(self, *, initial: bool = False) -> None:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                title = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if not title.startswith("postgres: ") or self.marker not in title + " ":
+                continue
+            if fields := _stat(entry):
+                ticks = int(fields[11]) + int(fields[12])
+                self.first.setdefault(entry, ticks if initial else 0)
+                self.last[entry] = ticks
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.5):
+            self._poll()
+
+    def start(self) -> None:
+        self._poll(initial=True)
+        self.thread.start()
+
+    def seconds(self) -> float:
+        """CPU seconds used since start (call once, at the end)."""
+        self.stop.set()
+        self.thread.join()
+        self._poll()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last) / CLOCK_TICKS
 
 
 def machine_cpu() -> tuple[float, float]:
@@ -821,9 +855,9 @@ def machine_cpu() -> tuple[float, float]:
     return (sum(values) - idle) / CLOCK_TICKS, sum(values) / CLOCK_TICKS
 
 
-def cpu_snapshot(processes: Processes, database: str) -> dict[str, float]:
+def cpu_snapshot(processes: Processes, postgres_seconds: float) -> dict[str, float]:
     snapshot = {name: group_cpu_seconds(child.pid) for name, child in processes.children.items()}
-    snapshot["postgres"] = backend_cpu_seconds(database)
+    snapshot["postgres"] = postgres_seconds
     usage = resource.getrusage(resource.RUSAGE_SELF)
     snapshot["generator"] = usage.ru_utime + usage.ru_stime
     snapshot["machine_busy"], snapshot["machine_total"] = machine_cpu()
@@ -866,6 +900,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args.port = free_port(args.port)
     processes = Processes(args, env, run_dir)
+    # gunicorn and the worker run in sessions of their own: a SIGTERM to this script (timeout, kill)
+    # must still reach the `finally` below that stops them, or they outlive it.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, frame: sys.exit(128 + number))
     base = f"http://127.0.0.1:{args.port}"
     http = urllib3.PoolManager(maxsize=4)
     result: dict[str, Any] = {}
@@ -888,7 +926,9 @@ def main(argv: list[str] | None = None) -> int:
 
         load = Load(args, base)
         load_start = load_average()
-        cpu_before = cpu_snapshot(processes, database)
+        backends = BackendWatcher(database)
+        backends.start()
+        cpu_before = cpu_snapshot(processes, 0.0)
         log(
             f"Load: mode {args.mode}, {args.clients} customers"
             + (
@@ -902,7 +942,7 @@ def main(argv: list[str] | None = None) -> int:
         wall = load.run(customer_tokens, agent_tokens)
         if profiler is not None:
             profiler.wait(timeout=60)
-        cpu = cpu_report(cpu_before, cpu_snapshot(processes, database), wall)
+        cpu = cpu_report(cpu_before, cpu_snapshot(processes, backends.seconds()), wall)
         load_end = load_average()
 
         if args.mode == "create":
