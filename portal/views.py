@@ -77,6 +77,12 @@ class VerifyView(PortalPage):
     template_name = "portal/verify.html"
 
 
+class EmergencyView(PortalPage):
+    """ "My account is compromised", logged in or not (the page calls the matching endpoint)."""
+
+    template_name = "portal/emergency.html"
+
+
 class TicketNewView(LoginRequiredMixin, PortalPage):
     template_name = "portal/ticket_new.html"
 

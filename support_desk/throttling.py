@@ -144,3 +144,15 @@ class GuestEmailThrottle(DeskRateThrottle):
             return None
         digest = hashlib.sha256(email.encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class EmergencyIpThrottle(PublicThrottle):
+    """The no-login "my account is compromised" path: per client IP."""
+
+    scope = "emergency_ip"
+
+
+class EmergencyEmailThrottle(GuestEmailThrottle):
+    """The same, per target address: nobody floods one account with freeze requests."""
+
+    scope = "emergency_email"

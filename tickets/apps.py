@@ -10,11 +10,12 @@ class TicketsConfig(AppConfig):
 
         # guest: the e-mail link minter; schema: the guest auth scheme; queue_version: its receivers
         # change the queue's ETag on ticket writes.
-        from . import guest, notifications, queue_version, schema, webhooks  # noqa: F401
+        from . import emergency, guest, notifications, queue_version, schema, webhooks  # noqa: F401
 
         # What the ticket e-mails read when they are sent; the ticket events webhooks receive.
         notifications.register()
         webhooks.register()
+        emergency.register()  # account.freeze_requested, and its verification by the guest link
 
         user_logged_in.connect(_revoke_guest_links, dispatch_uid="tickets.revoke_guest_links_on_login")
 

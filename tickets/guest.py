@@ -182,6 +182,8 @@ def guest_link_authenticate(*, secret: str, now: datetime) -> GuestLink:
         )
         if first:
             link.ticket = guest_ticket_join_account(ticket=link.ticket, email=link.email, now=now)
+            # The mailbox is proven now (e.g. an account-compromise report becomes verified).
+            hooks.emit(hooks.GuestLinkFirstUsed(ticket=link.ticket, email=link.email, now=now))
     elif link.last_used_at is None or link.last_used_at < now - USE_STAMP_INTERVAL:
         GuestLink.objects.filter(pk=link.pk).update(last_used_at=now)
     return link
@@ -200,6 +202,15 @@ def guest_link_request(*, email: str, reference: str, now: datetime) -> None:
     emails.guest_link(ticket=ticket, email=ticket.requester.email, now=now)
 
 
+def guest_identity_create(*, email: str, language: str) -> User:
+    """The stand-in requester of one guest ticket: no password, never the account of that address."""
+    requester = User(username=f"{GUEST_USERNAME_PREFIX}{secrets.token_hex(8)}", email=email)
+    requester.set_unusable_password()
+    requester.save()
+    CustomerProfile.objects.create(user=requester, language=language)
+    return requester
+
+
 @transaction.atomic
 @sensitive_variables()  # the customer's text: never in an error report's frame variables
 def guest_ticket_create(
@@ -209,10 +220,7 @@ def guest_ticket_create(
     owns the address: filing with somebody's e-mail never reaches their account, tier or
     history. The e-mailed link is the only way in."""
     language = language if language in ("en", "zh-hans") else "en"
-    requester = User(username=f"{GUEST_USERNAME_PREFIX}{secrets.token_hex(8)}", email=email)
-    requester.set_unusable_password()
-    requester.save()
-    CustomerProfile.objects.create(user=requester, language=language)
+    requester = guest_identity_create(email=email, language=language)
     ticket = services.ticket_create(
         requester=requester,
         category=category,

@@ -77,7 +77,25 @@ class TicketReclassified:
     now: datetime
 
 
-Event = TicketCreating | TicketCreated | MessageAdded | StatusChanged | TicketAssigned | TicketReclassified
+@dataclass(frozen=True, slots=True)
+class GuestLinkFirstUsed:
+    """A guest link was opened for the first time: its holder proved the mailbox (after the
+    ticket joined the account with that address, if any). Sent once per link."""
+
+    ticket: Ticket
+    email: str
+    now: datetime
+
+
+Event = (
+    TicketCreating
+    | TicketCreated
+    | MessageAdded
+    | StatusChanged
+    | TicketAssigned
+    | TicketReclassified
+    | GuestLinkFirstUsed
+)
 _listeners: dict[type, list[Callable]] = defaultdict(list)
 
 

@@ -164,6 +164,12 @@ def guest_link(*, ticket: Ticket, email: str, now: datetime) -> None:
     )
 
 
+def account_compromise_reported(*, ticket: Ticket, email: str, verified: bool, now: datetime) -> None:
+    """What the emergency path did and what to do next; for the no-login path it carries the
+    private link whose first use confirms the request to the exchange."""
+    _to_customer(ticket=ticket, template="account_compromise_reported", now=now, to=email, verified=verified)
+
+
 def register() -> None:
     """From TicketsConfig.ready(): what the ticket templates read when they are sent."""
     register_email_context("agent_replied", _agent_replied_context)

@@ -282,6 +282,9 @@ REST_FRAMEWORK = {
         "upload": env("THROTTLE_UPLOAD", default="60/hour"),
         "guest_ip": env("THROTTLE_GUEST_IP", default="10/hour"),
         "guest_email": env("THROTTLE_GUEST_EMAIL", default="3/hour"),
+        # The no-login emergency path ("my account is compromised"): each one asks for a freeze.
+        "emergency_ip": env("THROTTLE_EMERGENCY_IP", default="5/hour"),
+        "emergency_email": env("THROTTLE_EMERGENCY_EMAIL", default="3/hour"),
         "public": env("THROTTLE_PUBLIC", default="120/minute"),
         # The desk's presence heartbeat (one every 4 s per open workspace): room for a few tabs.
         "presence": env("THROTTLE_PRESENCE", default="90/minute"),
@@ -393,3 +396,7 @@ CELERY_BEAT_SCHEDULE["sla-backlog-snapshot"] = {
     "schedule": SLA_BACKLOG_SNAPSHOT_SECONDS,
 }
 CELERY_TASK_ROUTES["sla.*"] = {"queue": "sla"}
+# The recently active tickets' audit hash chains (tickets.audit_chain): a break is logged and
+# recorded on its ticket as an audit_chain_broken event.
+AUDIT_CHAIN_CHECK_SECONDS = env.float("AUDIT_CHAIN_CHECK_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["audit-chain-check"] = {"task": "tickets.audit_chain_check", "schedule": AUDIT_CHAIN_CHECK_SECONDS}

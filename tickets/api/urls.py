@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import desk_views, macros, views, workload_views
+from . import desk_views, emergency, macros, views, workload_views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -41,5 +41,11 @@ urlpatterns = [
     path("guest/tickets/", views.GuestTicketCreateView.as_view(), name="guest-ticket-create"),
     path("guest/session/", views.GuestSessionView.as_view(), name="guest-session"),
     path("guest/links/", views.GuestLinkRequestView.as_view(), name="guest-link-request"),
+    path("account-compromised/", emergency.AccountCompromiseView.as_view(), name="account-compromised"),
+    path(
+        "guest/account-compromised/",
+        emergency.GuestAccountCompromiseView.as_view(),
+        name="guest-account-compromised",
+    ),
     *router.urls,
 ]
