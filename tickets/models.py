@@ -158,6 +158,9 @@ class AssetThreshold(models.Model):
         super().save(*args, **kwargs)
 
 
+# Written by the database only (the audit chain trigger of migration 0021).
+CHAIN_FIELDS = frozenset({"audit_head", "audit_length"})
+
 # Ticket columns the SLA report filters and groups by, besides priority (sla.reports).
 REPORT_COLUMNS = ["team", "category", "assignee", "channel"]
 
@@ -238,6 +241,12 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The audit trail's hash chain (tickets.audit): the hash of the latest event and how many there
+    # are. Advanced by the database on every INSERT of events (a trigger), never by a save().
+    audit_head = models.CharField(
+        _("audit chain head"), max_length=64, blank=True, default="", db_default="", editable=False
+    )
+    audit_length = models.PositiveIntegerField(_("audit chain length"), default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["priority_rank", "created_at", "id"]
@@ -324,6 +333,14 @@ class Ticket(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "priority" in update_fields:
             kwargs["update_fields"] = {*update_fields, "priority_rank"}
+        if update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            # A full save of an instance loaded before an event was recorded would put an old
+            # chain head back: the chain's columns are the trigger's alone.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in CHAIN_FIELDS
+            ]
         super().save(*args, **kwargs)
 
     @property
@@ -423,6 +440,7 @@ class TicketEvent(models.Model):
         REQUESTER_CHANGED = "requester_changed", _("Requester changed")
         SECRET_REDACTED = "secret_redacted", _("Secret removed")
         FREEZE_REQUESTED = "freeze_requested", _("Account freeze requested")
+        AUDIT_CHAIN_BROKEN = "audit_chain_broken", _("Audit chain broken")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_index=False)
     actor = models.ForeignKey(
@@ -436,6 +454,10 @@ class TicketEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     data = models.JSONField(_("data"), default=dict, blank=True)
     at = models.DateTimeField(_("at"))
+    # The hash chain (tickets.audit): the previous event's hash on this ticket ('' for the first)
+    # and SHA-256 over this event's canonical form with prev.
+    prev = models.CharField(_("previous hash"), max_length=64, blank=True, default="", db_default="")
+    hash = models.CharField(_("hash"), max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["at", "id"]

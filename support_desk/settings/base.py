@@ -396,3 +396,7 @@ CELERY_BEAT_SCHEDULE["sla-backlog-snapshot"] = {
     "schedule": SLA_BACKLOG_SNAPSHOT_SECONDS,
 }
 CELERY_TASK_ROUTES["sla.*"] = {"queue": "sla"}
+# The recently active tickets' audit hash chains (tickets.audit_chain): a break is logged and
+# recorded on its ticket as an audit_chain_broken event.
+AUDIT_CHAIN_CHECK_SECONDS = env.float("AUDIT_CHAIN_CHECK_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["audit-chain-check"] = {"task": "tickets.audit_chain_check", "schedule": AUDIT_CHAIN_CHECK_SECONDS}
