@@ -138,7 +138,10 @@ def account_compromise_report(
 def account_compromise_identity_verified(*, ticket: Ticket, email: str, now: datetime) -> bool:
     """The private link of a no-login report was used: the freeze request again, verified. Once
     per ticket (a reissued link used later sends nothing more). True when it was sent now."""
-    locked = Ticket.objects.select_for_update().select_related("requester__customer_profile").get(pk=ticket.pk)
+    # of=self: PostgreSQL cannot lock the nullable side of the profile join, and need not.
+    locked = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("requester__customer_profile").get(pk=ticket.pk)
+    )
     requests = TicketEvent.objects.filter(ticket=locked, kind=Kind.FREEZE_REQUESTED).values_list("data", flat=True)
     requests = list(requests)
     if not requests or any(data.get("identity_verified") for data in requests):

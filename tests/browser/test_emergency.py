@@ -25,7 +25,7 @@ def exchange(demo):
 
 
 def verified_flags() -> list[bool]:
-    rows = WebhookDelivery.objects.filter(event=FREEZE).order_by("pk")
+    rows = WebhookDelivery.objects.filter(event=FREEZE).order_by("created_at")  # the pk is a UUID
     return [row.body["data"]["identity_verified"] for row in rows]
 
 
