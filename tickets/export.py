@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from .models import Message, Ticket
-from .timeline import customer_status_label, public_timeline
+from .timeline import customer_status_label, is_public, public_timeline
 
 
 def public_record(ticket: Ticket, *, exported_at: datetime) -> dict:
@@ -55,4 +55,22 @@ def public_record(ticket: Ticket, *, exported_at: datetime) -> dict:
         ],
         "timeline": public_timeline(ticket),
         "satisfaction": {"rating": satisfaction.rating, "comment": satisfaction.comment} if satisfaction else None,
+        "audit": audit_proof(ticket),
+    }
+
+
+def audit_proof(ticket: Ticket) -> dict:
+    """What lets the customer prove later what was recorded (tickets.audit's hash chain): the hash
+    of each public entry, the chain's head and length at export time. Staff and auditors can show
+    each hash in the chain and the head at that length (manage.py verify_audit); the internal
+    events stay out: neither their content nor their hashes, only how many there are in all."""
+    return {
+        "algorithm": "sha256",
+        "chain_head": ticket.audit_head,
+        "chain_length": ticket.audit_length,
+        "entries": [
+            {"at": event.at, "kind": event.kind, "hash": event.hash}
+            for event in ticket.events.all()
+            if is_public(event)
+        ],
     }

@@ -58,6 +58,11 @@ def _entry(event: TicketEvent) -> dict | None:
     return None
 
 
+def is_public(event: TicketEvent) -> bool:
+    """Whether the customer's timeline shows this event (the evidence export lists its hash)."""
+    return _entry(event) is not None
+
+
 def public_timeline(ticket: Ticket) -> list[dict]:
     """Uses the prefetched events; internal notes, routing and SLA internals stay out."""
     entries = []

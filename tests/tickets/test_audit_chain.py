@@ -187,3 +187,36 @@ def test_the_periodic_check_leaves_tickets_without_recent_events_alone(now):
     with triggers_off() as cursor:
         cursor.execute("UPDATE tickets_ticketevent SET data = '{}' WHERE id = %s", [events[2].pk])
     assert audit_chain_check(now=now) == []
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+
+
+@postgresql_only
+def test_the_database_refuses_to_update_an_event(now):
+    _ticket, events = three_events(now)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        TicketEvent.objects.filter(pk=events[0].pk).update(data={"to": "forged"})
+
+
+@postgresql_only
+def test_the_database_refuses_to_delete_an_event(now):
+    _ticket, events = three_events(now)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM tickets_ticketevent WHERE id = %s", [events[0].pk])
+
+
+def test_the_export_has_the_public_entries_hashes_and_the_chain_head_and_length(api_client, customer, now):
+    ticket = TicketFactory(requester=customer)
+    public = audit.record(ticket, kind=Kind.STATUS_CHANGED, actor=None, at=now, **{"from": "new", "to": "open"})
+    internal = audit.record(
+        ticket, kind=Kind.SLA_BREACHED, actor=None, at=now, metric="first_response", note="x-internal"
+    )
+    api_client.force_authenticate(customer)
+    response = api_client.get(f"/api/v1/tickets/{ticket.reference}/export/")
+    proof = response.json()["audit"]
+    assert proof["chain_head"] == internal.hash
+    assert proof["chain_length"] == 2
+    assert [entry["hash"] for entry in proof["entries"]] == [public.hash]
+    assert b"x-internal" not in response.content
+    assert b"sla_breached" not in response.content
