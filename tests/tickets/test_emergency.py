@@ -27,7 +27,7 @@ def compromised(security):
 
 @pytest.fixture
 def subscribed(compromised):
-    return endpoint_for("https://exchange.example/hooks", events=(FREEZE,))
+    return endpoint_for("http://127.0.0.1:9/hooks", events=(FREEZE,))  # refused at once: no DNS
 
 
 @pytest.fixture
