@@ -29,7 +29,4 @@ RUN useradd --create-home --uid 10001 desk \
 USER desk
 
 EXPOSE 8000
-# Threaded workers, sized for 2 cores: a thread waiting on PostgreSQL or Redis lets another run, and a
-# client's connection is kept alive (sync workers close it after every answer). bench/surge.py measured
-# 20-25 % less gunicorn CPU per ticket creation than 4-6 sync workers (bench/README.md, surge.py).
-CMD ["gunicorn", "support_desk.wsgi", "-b", "0.0.0.0:8000", "--worker-class", "gthread", "-w", "2", "--threads", "6", "--access-logfile", "-"]
+CMD ["gunicorn", "support_desk.wsgi", "-b", "0.0.0.0:8000", "-w", "3", "--access-logfile", "-"]

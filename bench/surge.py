@@ -72,10 +72,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll-seconds", type=float, default=1.0, help="surge: each agent's queue poll interval")
     parser.add_argument("--answer-share", type=float, default=0.2, help="surge: polls followed by an agent reply")
     parser.add_argument("--tickets", type=int, default=0, help="fill the database to this many tickets first")
-    # Defaults as the Dockerfile's command.
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)")
-    parser.add_argument("--threads", type=int, default=6, help="gunicorn threads per worker (gthread)")
+    # 2 x cores sync workers, as the Dockerfile's command (which has 3); gthread measured too (bench/README).
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--celery-concurrency", type=int, default=1)
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker (to see what it costs)")
     parser.add_argument("--sweep-seconds", type=float, default=5.0, help="beat interval of sla.sweep")
