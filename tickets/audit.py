@@ -17,7 +17,7 @@ tickets.audit_chain verifies the chains (manage.py verify_audit, the periodic ch
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -74,6 +74,12 @@ def record(ticket: Ticket, *, kind: str, actor: User | None, at: datetime, **dat
     """One event, returned with its id (the ticket's version is the id of its latest event).
     `ticket` is the caller's (locked) row: its audit_head is the new event's prev, and it is
     advanced on the instance as the database advances the row."""
+    if ticket._state.adding:
+        # A bare Ticket(pk=…) (the guest-link services): its chain head is the row's, read under
+        # the row lock (one statement more on those paths).
+        ticket.audit_head, ticket.audit_length = (
+            Ticket.objects.select_for_update().values_list("audit_head", "audit_length").get(pk=ticket.pk)
+        )
     prev = ticket.audit_head
     actor_id = actor.pk if actor is not None else None
     digest = event_hash(ticket_id=ticket.pk, kind=kind, actor_id=actor_id, at=at, data=data, prev=prev)
@@ -82,14 +88,32 @@ def record(ticket: Ticket, *, kind: str, actor: User | None, at: datetime, **dat
     return event
 
 
-def record_many(rows: Sequence[EventRow]) -> int:
+def record_many(rows: Sequence[EventRow], *, tickets: Iterable = ()) -> int:
     """Many events in one INSERT (on PostgreSQL from column arrays, elsewhere bulk_create in
-    batches of 1,000), after one SELECT of their tickets' chain heads; no ids are read back.
-    The rows of one ticket chain in the order given. Returns how many were written."""
+    batches of 1,000); no ids are read back. The rows of one ticket chain in the order given.
+    Returns how many were written. See `chain` for `tickets`."""
     rows = list(rows)
     if not rows:
         return 0
-    heads = chain_heads({event.ticket_id for event in rows})
+    chain(rows, tickets=tickets)
+    insert(rows)
+    return len(rows)
+
+
+def chain(rows: Sequence[EventRow], *, tickets: Iterable = ()) -> bool:
+    """Fill in each row's prev and hash. The heads come from `tickets` (locked Ticket instances or
+    rows with audit_head and audit_length, which are advanced in memory as the database will
+    advance the rows: a later `record` on them sees the new head), the others' from one SELECT.
+    Returns whether there was anything to chain. `insert` writes the rows afterwards."""
+    if not rows:
+        return False
+    holders = {ticket.pk: ticket for ticket in tickets if hasattr(ticket, "audit_head")}
+    heads = {event.ticket_id: "" for event in rows}
+    held = heads.keys() & holders.keys()
+    for pk in held:
+        heads[pk] = holders[pk].audit_head
+    if missing := heads.keys() - held:
+        heads.update(chain_heads(missing))
     for event in rows:
         event.prev = heads[event.ticket_id]
         event.hash = heads[event.ticket_id] = event_hash(
@@ -100,8 +124,14 @@ def record_many(rows: Sequence[EventRow]) -> int:
             data=event.data,
             prev=event.prev,
         )
-    insert_rows(TicketEvent, rows, COLUMNS)
-    return len(rows)
+        if (holder := holders.get(event.ticket_id)) is not None:
+            holder.audit_head, holder.audit_length = event.hash, holder.audit_length + 1
+    return True
+
+
+def insert(rows: Sequence[EventRow]) -> None:
+    """The rows `chain` filled in, in one INSERT."""
+    insert_rows(TicketEvent, list(rows), COLUMNS)
 
 
 def chain_heads(ticket_ids: set[int]) -> dict[int, str]:

@@ -48,6 +48,10 @@ TICKET_COLUMNS = (
     "channel",
     "is_complaint",
     "requester__customer_profile__tier",
+    # The audit chain's head (tickets.audit): the batch's events continue it, and the batch's ticket
+    # UPDATE writes the new head (tickets.bulk.RowsWrite), with no statement of their own.
+    "audit_head",
+    "audit_length",
 )
 PERSON_FIELDS = ("id", "email", "first_name", "username", "is_active")
 
@@ -90,6 +94,8 @@ class TicketRow:
     channel: str
     is_complaint: bool
     tier: str | None
+    audit_head: str
+    audit_length: int
     team: Team | None = None
     category: Category | None = None
     assignee: User | None = None

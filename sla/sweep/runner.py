@@ -90,7 +90,7 @@ def _sweep_batch(now: datetime, batch_size: int, context: SweepContext, result: 
 
     # The batch's ticket changes (the bulk ticket services' and the breach flags), notes and events,
     # written once at the end: one UPDATE of the changed tickets, one INSERT each for notes and events.
-    write = RowsWrite(now=now)
+    write = RowsWrite(now=now, instances=list(tickets.values()))  # the chain heads come with the lock
     events = write.events  # in the order written: a step's ticket changes, then the step's own event
     outbox: list[OutboxMessage] = []
     alerts: list[dict] = []
@@ -249,7 +249,8 @@ def sla_clock_catch_up(
         for membership in Team.members.through.objects.filter(team_id=ticket.team_id).select_related("user"):
             members[membership.team_id].append(membership.user)
     alerts: list[dict] = []
-    write = RowsWrite(now=now, events=events)  # notes and events; the ticket itself is not changed
+    # Notes and events; the ticket itself is not changed. Its service records on it afterwards.
+    write = RowsWrite(now=now, events=events, instances=[ticket])
     outbox: list[OutboxMessage] = []
     for step in fired:
         result.steps_fired += 1

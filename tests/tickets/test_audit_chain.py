@@ -220,3 +220,17 @@ def test_the_export_has_the_public_entries_hashes_and_the_chain_head_and_length(
     assert [entry["hash"] for entry in proof["entries"]] == [public.hash]
     assert b"x-internal" not in response.content
     assert b"sla_breached" not in response.content
+
+
+def test_a_batch_write_continues_the_chains_of_its_changed_and_unchanged_tickets(now):
+    from tickets import bulk
+
+    changed, unchanged = TicketFactory(), TicketFactory()
+    audit.record(Ticket.objects.get(pk=changed.pk), kind=Kind.RATED, actor=None, at=now)
+    rows = [Ticket.objects.select_related("team", "assignee").get(pk=changed.pk)]
+    write = bulk.RowsWrite(now=now)
+    bulk.tickets_bulk_raise_priority(tickets=rows, now=now, write=write, recompute_sla=False)
+    write.events.append(audit.row(unchanged.pk, Kind.SLA_WARNING, now))
+    write.flush()
+    assert list(verify_chains()) == []
+    assert Ticket.objects.get(pk=changed.pk).audit_length == 2

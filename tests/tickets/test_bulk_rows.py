@@ -93,7 +93,9 @@ def test_internal_notes_are_inserted_with_their_events_and_announced(category, n
 
 def test_one_write_for_many_rows_and_services(category, security, django_assert_num_queries, now):
     """Staged in one RowsWrite: one notes INSERT, one ticket UPDATE, one events INSERT, whatever
-    the number of tickets and services (on SQLite bulk_create and bulk_update batch by rows)."""
+    the number of tickets and services (on SQLite bulk_create and bulk_update batch by rows). The
+    events' audit chain heads come from the locked rows (no SELECT); on PostgreSQL the new heads
+    go in the ticket UPDATE."""
     tickets = rows(*(TicketFactory(category=category) for _ in range(5)))
     membership = bulk.TeamMembership(members={}, every_team=set())
     later = now + timedelta(minutes=1)
