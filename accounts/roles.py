@@ -1,10 +1,39 @@
 """Roles are Django groups; this module is the one place that says who is what."""
 
-from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.db.models import Q
 
 from .models import Role, User
 
 ROLE_GROUPS = {Role.AGENT: "agent", Role.LEAD: "lead", Role.ADMIN: "admin"}
+
+# What a team lead may do in the Django admin (accounts 0002 granted it to the group first; this is
+# the rule the code keeps true): configure these models, and read those.
+LEAD_MANAGES = {
+    "sla": [
+        "businesscalendar",
+        "workinginterval",
+        "holiday",
+        "slapolicy",
+        "slatarget",
+        "escalationrule",
+        "escalationstep",
+    ],
+    "tickets": ["team", "category", "macro", "assetthreshold"],
+    "incidents": ["incident"],
+    "knowledge": ["article", "officialcontact"],
+}
+LEAD_READS = {"tickets": ["ticket", "ticketevent"], "notifications": ["outboxmessage"]}
+
+
+def lead_permissions() -> list[Permission]:
+    wanted = Q(pk__in=[])
+    for app_label, models in LEAD_MANAGES.items():
+        codenames = [f"{verb}_{model}" for model in models for verb in ("view", "add", "change", "delete")]
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    for app_label, models in LEAD_READS.items():
+        wanted |= Q(content_type__app_label=app_label, codename__in=[f"view_{model}" for model in models])
+    return list(Permission.objects.filter(wanted))
 
 
 def role_of(user: User | AnonymousUser) -> Role | None:
@@ -39,7 +68,11 @@ def grant_role(user: User, role: Role) -> None:
     user._desk_role = None
     if role == Role.CUSTOMER:
         return
-    group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
+    group, created = Group.objects.get_or_create(name=ROLE_GROUPS[role])
+    if role == Role.LEAD and (created or not group.permissions.exists()):
+        # A lead group without its permissions (a new database seeded before accounts 0002's grant,
+        # or one a test flush emptied) gets them back: the admin opens to leads through them.
+        group.permissions.add(*lead_permissions())
     user.groups.add(group)
     if role in (Role.LEAD, Role.ADMIN) and not user.is_staff:
         # Leads and admins configure the desk in the Django admin.

@@ -29,9 +29,10 @@ def totp_now(secret: str) -> str:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_customer_sets_the_anti_phishing_code_on_the_account_page(
-    demo, browser: Browser, viewport, console_errors: ConsoleErrors
+    demo, browser: Browser, viewport, console_errors: ConsoleErrors, request
 ):
     page: Page = console_errors.watch(browser.new_page(viewport=viewport))
+    request.addfinalizer(page.close)  # no request of this page may still run when the database is flushed
     log_in(page, demo.url, "alice", next_path="/account/")
     code = page.locator("#account-code")
     expect(code).to_have_value("ALICE-7F3K")
@@ -46,9 +47,10 @@ def test_customer_sets_the_anti_phishing_code_on_the_account_page(
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_agent_enrols_and_the_next_login_asks_for_the_code(
-    demo, browser: Browser, viewport, console_errors: ConsoleErrors
+    demo, browser: Browser, viewport, console_errors: ConsoleErrors, request
 ):
     page: Page = console_errors.watch(browser.new_page(viewport=viewport))
+    request.addfinalizer(page.close)  # the desk polls: close it before the database is flushed
     log_in(page, demo.url, "agent1", next_path="/desk/security/")
     page.locator("#two-factor-begin").click()
     expect(page.locator(".qr svg")).to_be_visible()
@@ -60,6 +62,7 @@ def test_agent_enrols_and_the_next_login_asks_for_the_code(
     shot(page, f"desk-security-codes-{viewport['width']}")
 
     fresh: Page = console_errors.watch(browser.new_page(viewport=viewport))
+    request.addfinalizer(fresh.close)
     fresh.goto(f"{demo.url}/login/?next=/desk/")
     fresh.locator("input[name=username]").fill("agent1")
     fresh.locator("input[name=password]").fill(settings.DEMO_PASSWORD)

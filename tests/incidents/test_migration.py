@@ -18,6 +18,6 @@ def test_the_incident_content_type_belongs_to_the_incidents_app(db):
     assert not ContentType.objects.filter(app_label="tickets", model="incident").exists()
 
 
-def test_the_lead_group_keeps_its_incident_permissions(db):
+def test_the_lead_group_keeps_its_incident_permissions(lead):
     lead = Group.objects.get(name="lead")
     assert lead.permissions.filter(content_type__app_label="incidents", codename="change_incident").exists()
