@@ -18,7 +18,9 @@ def queue_of(task_name: str) -> str:
 
 
 def recipients(count: int) -> list[dict]:
-    return [{"to": f"user{n}@example.com", "language": "en", "context": {"customer_name": f"U{n}"}} for n in range(count)]
+    return [
+        {"to": f"user{n}@example.com", "language": "en", "context": {"customer_name": f"U{n}"}} for n in range(count)
+    ]
 
 
 def fan_out(now, **kwargs):
@@ -45,9 +47,11 @@ def test_fan_out_costs_the_caller_one_row(db, now, django_assert_num_queries):
 
 
 def test_fan_out_is_handed_to_the_bulk_task_after_commit(db, now, django_capture_on_commit_callbacks):
-    with mock.patch("notifications.tasks.outbox_fan_out_task.delay") as fan_out_task:
-        with django_capture_on_commit_callbacks(execute=True):
-            batch = fan_out(now, recipients=recipients(2))
+    with (
+        mock.patch("notifications.tasks.outbox_fan_out_task.delay") as fan_out_task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        batch = fan_out(now, recipients=recipients(2))
     fan_out_task.assert_called_once_with(str(batch.pk))
 
 

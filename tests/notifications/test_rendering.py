@@ -33,7 +33,11 @@ def test_agent_reply_mail_reads_the_reply_when_sent(ticket, agent, now, mailoutb
 def test_assignment_mail_is_rendered_when_sent_with_the_ticket_labels(ticket, lead, agent, now, no_rendering):
     services.ticket_assign(ticket=ticket, actor=lead, assignee=agent, now=now)
     row = OutboxMessage.objects.get(purpose="ticket_assigned")
-    assert row.payload["context"]["ticket"] == {"id": ticket.pk, "reference": ticket.reference, "subject": ticket.subject}
+    assert row.payload["context"]["ticket"] == {
+        "id": ticket.pk,
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+    }
 
 
 def test_assignment_mail_says_priority_and_team(ticket, lead, agent, now, mailoutbox):

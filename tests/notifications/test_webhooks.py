@@ -35,14 +35,16 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 timestamp = self.headers["X-Desk-Timestamp"]
                 expected = hmac.new(receiver.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
                 delivery = self.headers["X-Desk-Delivery"]
                 receiver.received.append(
                     {
-                        "valid": hmac.compare_digest(self.headers["X-Desk-Signature"], f"sha256={expected.hexdigest()}"),
+                        "valid": hmac.compare_digest(
+                            self.headers["X-Desk-Signature"], f"sha256={expected.hexdigest()}"
+                        ),
                         "delivery": delivery,
                         "duplicate": delivery in receiver.seen,
                         "body": json.loads(body),
@@ -72,7 +74,9 @@ class Receiver:
 
 
 def endpoint_for(url, events=("ticket.created",), **fields):
-    return WebhookEndpoint.objects.create(name=fields.pop("name", "exchange"), url=url, event_types=list(events), **fields)
+    return WebhookEndpoint.objects.create(
+        name=fields.pop("name", "exchange"), url=url, event_types=list(events), **fields
+    )
 
 
 def create_ticket(customer, category, now):
@@ -178,10 +182,12 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(customer, category, n
 
 def test_deliveries_are_posted_only_after_commit(customer, category, now, django_capture_on_commit_callbacks):
     endpoint_for("https://exchange.example/hooks")
-    with mock.patch("notifications.tasks.webhook_deliver_task.delay") as deliver:
-        with django_capture_on_commit_callbacks(execute=True):
-            create_ticket(customer, category, now)
-            assert not deliver.called
+    with (
+        mock.patch("notifications.tasks.webhook_deliver_task.delay") as deliver,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        create_ticket(customer, category, now)
+        assert not deliver.called
     deliver.assert_called_once_with([str(WebhookDelivery.objects.get().pk)])
 
 
