@@ -316,13 +316,20 @@ def _current(key: str) -> Subquery:
     return Cast(Subquery(value), output_field=TextField())
 
 
+def _team_and_category_codes(scope: Scope) -> dict[str, str | None]:
+    """The codes of the scope's team and category (the API and the events name them by code)."""
+    codes: dict[str, str | None] = {}
+    if scope.team is not None:
+        codes["team"] = Team.objects.filter(pk=scope.team).values_list("code", flat=True).first()
+    if scope.category is not None:
+        codes["category"] = Category.objects.filter(pk=scope.category).values_list("code", flat=True).first()
+    return codes
+
+
 def _scope_codes(scope: Scope) -> dict[str, str]:
     """The scope as the events write it: team and category codes, the rest as text."""
     codes = {name: str(value) for name, value in scope.given().items()}
-    if scope.team is not None:
-        codes["team"] = Team.objects.filter(pk=scope.team).values_list("code", flat=True).first() or ""
-    if scope.category is not None:
-        codes["category"] = Category.objects.filter(pk=scope.category).values_list("code", flat=True).first() or ""
+    codes.update({name: code or "" for name, code in _team_and_category_codes(scope).items()})
     return codes
 
 
@@ -562,11 +569,7 @@ def _labels(group_by: str, seen: set, breach_keys: dict[str, int]) -> tuple[list
 
 def _describe_scope(scope: Scope) -> dict:
     """The scope as the API shows it: team and category codes, the agent's username."""
-    described = {}
-    if scope.team is not None:
-        described["team"] = Team.objects.filter(pk=scope.team).values_list("code", flat=True).first()
-    if scope.category is not None:
-        described["category"] = Category.objects.filter(pk=scope.category).values_list("code", flat=True).first()
+    described: dict = _team_and_category_codes(scope)
     if scope.priority is not None:
         described["priority"] = scope.priority
     if scope.channel is not None:
