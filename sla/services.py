@@ -110,7 +110,7 @@ def ladder_steps(policy_id: int | None, metric: str, cache: dict | None = None) 
     if cache is None:
         return config_snapshot().ladder(policy_id, metric)
     key = (policy_id, metric)
-    if cache is not None and key in cache:
+    if key in cache:
         return cache[key]
     rule = (
         EscalationRule.objects.filter(policy_id=policy_id, metric=metric, is_active=True)

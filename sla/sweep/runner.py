@@ -164,16 +164,18 @@ def _sweep_batch(now: datetime, batch_size: int, context: SweepContext, result: 
     retargeted: dict[int, ClockRow] = {}
     others: list[ClockRow] = []  # the raised tickets' clocks outside the batch
     read_due = {clock.pk: clock.due_at for clock in clocks}  # as locked, before scheduling
+    done_by_clock = {
+        clock.pk: fired_before[(clock.pk, clock.cycle)] | {step.pk for step in fired_by_clock[clock.pk]}
+        for clock in clocks
+    }
     if raised:
-        done_by_clock = {
-            clock.pk: fired_before[(clock.pk, clock.cycle)] | {step.pk for step in fired_by_clock[clock.pk]}
-            for clock in clocks
-        }
         retargeted = retarget_raised(raised, tickets, clocks, done_by_clock, others, context, now)
     for clock in clocks:
-        done = fired_before[(clock.pk, clock.cycle)] | {step.pk for step in fired_by_clock[clock.pk]}
         schedule_clock(
-            clock, schedule=context.schedule(clock.calendar_id), fired_step_ids=done, steps_cache=context.steps
+            clock,
+            schedule=context.schedule(clock.calendar_id),
+            fired_step_ids=done_by_clock[clock.pk],
+            steps_cache=context.steps,
         )
         clock.next_check_at = ladder.next_check(clock.next_check_at, now)
     if raised:
@@ -217,7 +219,7 @@ def sla_clock_catch_up(
     transaction, with the ticket and the clock locked."""
     context = SweepContext()
     result = SweepResult(clocks=1)
-    steps = ladder_steps(clock.policy_id, clock.metric, context.steps)
+    steps = ladder_steps(clock.policy_id, clock.metric)
     # Every step reached; the firing rows already there (a sweep fired it in time) say which are done.
     wanted = [(clock.pk, step.pk, clock.cycle) for step in ladder.steps_due(steps, reached=reached, done=())]
     inserted = {step_id for _, step_id in locking.insert_firings(wanted, now)} if wanted else set()
