@@ -23,17 +23,7 @@ from .models import (
 from .recompute import schedule_recompute
 
 # What the admin's form may change on a policy (categories and targets are saved apart).
-POLICY_FIELDS = {
-    "name",
-    "position",
-    "is_active",
-    "calendar",
-    "priorities",
-    "tiers",
-    "channels",
-    "is_complaint",
-    "pause_statuses",
-}
+POLICY_FIELDS = set(SlaPolicyForm.Meta.fields) - {"categories"}
 
 
 class WorkingIntervalInline(admin.TabularInline):

@@ -99,7 +99,6 @@ BIP39_LANGUAGES = (
 CJK_LANGUAGES = frozenset({"chinese_simplified", "chinese_traditional"})
 SEED_LENGTHS = (24, 21, 18, 15, 12)
 MIN_RUN = 12
-COMBINING = re.compile(r"[\u0300-\u036f\u3099-\u309c]")
 
 
 def _key(word: str) -> str:

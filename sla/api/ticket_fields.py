@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from tickets.models import Ticket
-
 from ..models import Metric, SlaClock
 from ..selectors import ClockRow
 
@@ -39,18 +37,14 @@ SLA_WARNING_SHARE = 0.75
 SLA_STATES = ["on_track", "warning", "breached", "paused", "none"]
 
 
-def sla_state(ticket: Ticket, now: datetime) -> tuple[str, datetime | None]:
-    """The desk's colour for a ticket, from its (prefetched) clocks, and the moment the nearest
-    running clock turns to "warning" (so a page can recolour a countdown without asking again).
-    Breached: a clock was breached, or the nearest running one is past due. Warning: the nearest
-    running clock is at or past 75 % of its target (in wall time to its due time)."""
-    return sla_state_of(list(ticket.sla_clocks.all()), breached=ticket.sla_breached, now=now)
-
-
 def sla_state_of(
     clocks: Sequence[SlaClock | ClockRow], *, breached: bool, now: datetime
 ) -> tuple[str, datetime | None]:
-    """sla_state() from the clocks (model instances or a queue page's ClockRow values)."""
+    """The desk's colour for a ticket, from its clocks (model instances or a queue page's ClockRow
+    values), and the moment the nearest running clock turns to "warning" (so a page can recolour a
+    countdown without asking again). Breached: a clock was breached, or the nearest running one is
+    past due. Warning: the nearest running clock is at or past 75 % of its target (in wall time to
+    its due time)."""
     running = [clock for clock in clocks if clock.state == SlaClock.State.RUNNING and clock.due_at is not None]
     nearest = min(running, key=lambda clock: clock.due_at) if running else None
     warning_at = None

@@ -134,12 +134,6 @@ class SweepContext:
                 self._named[step.pk] = list(step.notify_users.all())
             return self._named[step.pk]
 
-    def can_work_on(self, user_id: int, team_id: int, members: dict[int, list[User]]) -> bool:
-        """tickets.services._can_work_on for a whole batch: a member of the team, or a lead or admin."""
-        return user_id in {user.pk for user in members.get(team_id, [])} or user_id in {
-            user.pk for user in self.leads_and_admins()
-        }
-
     def leads_and_admins(self) -> list[User]:
         if self._shared is not None:
             return self._shared.leads_and_admins()

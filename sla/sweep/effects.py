@@ -49,12 +49,6 @@ def staff_alert(*, to: User, ticket: TicketRow, clock: ClockRow, step: Escalatio
     }
 
 
-def webhook_event(*, step: EscalationStep, ticket: TicketRow, clock: ClockRow, now: datetime) -> WebhookEvent:
-    """The fired step's webhook event (ticket.sla_warning/sla_breached/escalated): to every
-    endpoint subscribed to it and to the step's own endpoint (sla.notifications)."""
-    return step_webhook_event(step=step, ticket=ticket, clock=clock, now=now)
-
-
 def recipients(
     step: EscalationStep, ticket: TicketRow, members: dict[int, list[User]], context: SweepContext
 ) -> dict[int, User]:
@@ -124,8 +118,9 @@ def note_and_webhook(
     if step.internal_note:
         messages_bulk_add_internal_notes(notes=[(ticket.pk, step.internal_note)], now=now, write=write)
         actions.append("internal_note")
-    # Every fired step is an event; it becomes a delivery per subscribed endpoint (none: no row).
-    outbox.append(webhook_event(step=step, ticket=ticket, clock=clock, now=now))
+    # Every fired step is an event (ticket.sla_warning/sla_breached/escalated); it becomes a delivery
+    # per subscribed endpoint and for the step's own endpoint (sla.notifications; none: no row).
+    outbox.append(step_webhook_event(step=step, ticket=ticket, clock=clock, now=now))
     if step.webhook_endpoint_id:
         actions.append("webhook")
     return actions
