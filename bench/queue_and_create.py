@@ -178,6 +178,7 @@ def fill_tickets(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from tickets.audit import event_hash
     from tickets.models import PRIORITY_RANK, Category, Message, Priority, Team, Ticket, TicketEvent, new_reference
 
     existing = Ticket.objects.count()
@@ -281,18 +282,31 @@ def fill_tickets(args: argparse.Namespace) -> dict[str, Any]:
                     for ticket in tickets
                 ]
             )
-            TicketEvent.objects.bulk_create(
-                [
+            # Each ticket's first event, chained as tickets.audit chains it (prev ''): the
+            # audit-chain trigger advances the tickets' heads.
+            created_events = []
+            for ticket in tickets:
+                data = {"category": ticket.category_id, "team": ticket.team_id, "priority": ticket.priority}
+                digest = event_hash(
+                    ticket_id=ticket.pk,
+                    kind=TicketEvent.Kind.CREATED,
+                    actor_id=ticket.requester_id,
+                    at=ticket.created_at,
+                    data=data,
+                    prev="",
+                )
+                created_events.append(
                     TicketEvent(
                         ticket_id=ticket.pk,
                         actor_id=ticket.requester_id,
                         kind=TicketEvent.Kind.CREATED,
                         at=ticket.created_at,
-                        data={"category": ticket.category_id, "team": ticket.team_id, "priority": ticket.priority},
+                        data=data,
+                        prev="",
+                        hash=digest,
                     )
-                    for ticket in tickets
-                ]
-            )
+                )
+            TicketEvent.objects.bulk_create(created_events)
             sla.create_clocks(tickets, clock_plans)
         earlier_ids.extend(ticket.pk for ticket in tickets)
         done += size

@@ -53,7 +53,7 @@ FIRST_RESPONSE_BREACHED = 0.12  # share of first responses given after their due
 RESOLUTION_BREACHED = 0.15
 CLOSED_SHARE = 0.3  # solved tickets later closed
 SEED = 20_261_201
-EVENT_COLUMNS = "ticket_id, actor_id, kind, data, at"
+EVENT_COLUMNS = "ticket_id, actor_id, kind, data, at, prev, hash"
 FULFILLED_CLOCK_COLUMNS = (
     f"{CLOCK_COLUMNS}, ended_team_id, ended_category_id, ended_assignee_id, ended_priority, ended_channel"
 )
@@ -90,6 +90,7 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
     from sla.defaults import ensure_default_policy
     from sla.models import Metric, SlaPolicy
     from sla.services import target_seconds
+    from tickets.audit import event_hash
     from tickets.models import PRIORITY_RANK, Category, Priority, Team
 
     existing = scalar("SELECT count(*) FROM tickets_ticket WHERE subject LIKE %s", [SUBJECT_PREFIX + "%"])
@@ -193,6 +194,7 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                             "t" if breaches else "f",
                             r"\N",
                             _ts(last),
+                            "f",
                         )
                     )
                     + "\n"
@@ -216,8 +218,11 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                     ("sla_breached", {"metric": metric, "cycle": 1, "percent": 100, "due_at": _ts(due), **where}, due)
                     for metric, due in breaches
                 ]
+                prev = ""  # chained as tickets.audit chains them; the trigger advances the ticket's head
                 for kind, data, at in rows:
-                    events.write(f"{ticket_id}\t\\N\t{kind}\t{json.dumps(data)}\t{_ts(at)}\n")
+                    digest = event_hash(ticket_id=ticket_id, kind=kind, actor_id=None, at=at, data=data, prev=prev)
+                    events.write(f"{ticket_id}\t\\N\t{kind}\t{json.dumps(data)}\t{_ts(at)}\t{prev}\t{digest}\n")
+                    prev = digest
                 events_written += len(rows)
             for buffer, table, columns in (
                 (tickets, "tickets_ticket", TICKET_COLUMNS),

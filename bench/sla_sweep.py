@@ -241,7 +241,7 @@ TICKET_COLUMNS = (
     "id, reference, priority, priority_rank, status, subject, channel, language, asset, network, amount, txid, "
     "address, memo, order_id, is_complaint, created_at, updated_at, first_response_at, solved_at, closed_at, "
     "assignee_id, category_id, possible_duplicate_of_id, requester_id, team_id, breached_metrics, sla_breached, "
-    "sla_due_at, status_changed_at"
+    "sla_due_at, status_changed_at, secret_exposed"
 )
 CLOCK_COLUMNS = (
     "metric, state, cycle, target_seconds, started_at, segment_started_at, elapsed_seconds, paused_at, "
@@ -341,6 +341,7 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                             "f",
                             _ts(first_due),
                             _ts(created),
+                            "f",
                         )
                     )
                     + "\n"
@@ -351,12 +352,15 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                     clocks.write(
                         f"{metric}\trunning\t1\t{seconds}\t{_ts(created)}\t{_ts(created)}\t0\t\\N\t[]\t"
                         f"{_ts(created + timedelta(seconds=seconds))}\t\\N\t\\N\t{_ts(parked)}\t"
-                        f"{policy.calendar_id}\t{ticket_id}\t{policy.pk}\n"
+                        f"{policy.calendar_id}\t{ticket_id}\t{policy.pk}\t\t\n"
                     )
             tickets.seek(0)
             clocks.seek(0)
             cursor.cursor.copy_expert(f"COPY tickets_ticket ({TICKET_COLUMNS}) FROM STDIN", tickets)
-            cursor.cursor.copy_expert(f"COPY sla_slaclock ({CLOCK_COLUMNS}) FROM STDIN", clocks)
+            # A running clock has not ended: where it ended is blank (the model's defaults).
+            cursor.cursor.copy_expert(
+                f"COPY sla_slaclock ({CLOCK_COLUMNS}, ended_channel, ended_priority) FROM STDIN", clocks
+            )
         done += size
         elapsed = time.perf_counter() - started
         log(f"  {existing + done:>9,} open tickets  ({elapsed:6.1f} s, {done / elapsed:,.0f} tickets/s)")

@@ -13,8 +13,6 @@ import hashlib
 import hmac
 import json
 import logging
-import secrets
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,10 +21,11 @@ from typing import Any
 import requests
 from celery import current_app
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
+
+from support_desk.versioned import VersionedSnapshot
 
 from .models import WebhookDelivery, WebhookEndpoint
 
@@ -55,9 +54,9 @@ def webhook_event_choices() -> list[tuple[str, Any]]:
 
 
 # --- Subscriptions, cached per process --------------------------------------------------------
-# Every ticket write asks "who wants this event?": a per-process snapshot checked against a
-# version token in the shared cache (as sla.config_cache does), so asking costs no statement
-# once loaded; saving or deleting an endpoint changes the token now and again after commit.
+# Every ticket write asks "who wants this event?": a per-process snapshot (support_desk.versioned,
+# as sla.config_cache keeps the SLA configuration), so asking costs no statement and, within a
+# second of the last check, no cache read; saving or deleting an endpoint changes the token.
 
 VERSION_KEY = "notifications:webhook-endpoints-version"
 
@@ -68,20 +67,6 @@ class _Subscriptions:
     by_event: dict[str, tuple[int, ...]]
 
 
-_lock = threading.Lock()
-_current: _Subscriptions | None = None
-
-
-def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version:
-        return version
-    fresh = secrets.token_hex(8)
-    if cache.add(VERSION_KEY, fresh, timeout=None):
-        return fresh
-    return cache.get(VERSION_KEY) or fresh
-
-
 def _load(version: str) -> _Subscriptions:
     by_event: dict[str, list[int]] = {}
     for endpoint_id, event_types in WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "event_types"):
@@ -90,28 +75,16 @@ def _load(version: str) -> _Subscriptions:
     return _Subscriptions(version=version, by_event={event: tuple(ids) for event, ids in by_event.items()})
 
 
+_subscriptions = VersionedSnapshot(VERSION_KEY, _load)
+
+
 def subscribed_endpoint_ids(event: str) -> tuple[int, ...]:
-    """The active endpoints subscribed to an event; one cache read when nothing changed."""
-    global _current
-    version = _version()
-    current = _current
-    if current is None or current.version != version:
-        with _lock:
-            if _current is None or _current.version != version:
-                _current = _load(version)
-            current = _current
-    return current.by_event.get(event, ())
-
-
-def _set_new_version() -> None:
-    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+    """The active endpoints subscribed to an event: this process's copy (support_desk.versioned)."""
+    return _subscriptions.get().by_event.get(event, ())
 
 
 def subscriptions_changed(**_kwargs: Any) -> None:
-    global _current
-    _current = None
-    _set_new_version()
-    transaction.on_commit(_set_new_version)
+    _subscriptions.bump()
 
 
 def connect_signals() -> None:

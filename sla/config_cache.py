@@ -2,24 +2,20 @@
 
 Every ticket write used to load the active policies again (with their categories, targets,
 calendars, working intervals and holidays) and each new clock's escalation ladder: eleven queries
-per creation, for data that changes a few times a month. A snapshot is kept per process and
-checked against a version token in the shared cache (Redis in production): every save or
-delete of a configuration row changes the token, at once (so the writing transaction itself
-reads its own change) and again after commit (so another process that reloaded in between,
-still seeing the old rows, reloads once more). The token is random, not a counter: a flushed
-cache starts a version no process holds.
+per creation, for data that changes a few times a month. A snapshot is kept per process
+(support_desk.versioned): every save or delete of a configuration row changes the version token
+in the shared cache, and a process checks the token at most once a second, so a change reaches
+the other processes within that time and the one that made it at once.
 
 The sweep keeps its own per-run cache (sla.sweep); this one serves the ticket services.
 """
 
-import secrets
-import threading
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from support_desk.versioned import VersionedSnapshot
 
 from .models import (
     BusinessCalendar,
@@ -54,20 +50,6 @@ class ConfigSnapshot:
         return schedule if schedule is not None else Schedule.from_calendar(calendar)
 
 
-_lock = threading.Lock()
-_current: ConfigSnapshot | None = None
-
-
-def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version:
-        return version
-    fresh = secrets.token_hex(8)
-    if cache.add(VERSION_KEY, fresh, timeout=None):
-        return fresh
-    return cache.get(VERSION_KEY) or fresh
-
-
 def _load(version: str) -> ConfigSnapshot:
     policies = list(
         SlaPolicy.objects.filter(is_active=True)
@@ -86,29 +68,17 @@ def _load(version: str) -> ConfigSnapshot:
     )
 
 
+_snapshot = VersionedSnapshot(VERSION_KEY, _load)
+
+
 def config_snapshot() -> ConfigSnapshot:
-    """The active SLA configuration; one cache read when nothing changed."""
-    global _current
-    version = _version()
-    current = _current
-    if current is not None and current.version == version:
-        return current
-    with _lock:
-        if _current is None or _current.version != version:
-            _current = _load(version)
-        return _current
-
-
-def _set_new_version() -> None:
-    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+    """The active SLA configuration: this process's copy, the token checked at most once a second."""
+    return _snapshot.get()
 
 
 def config_version_bump() -> None:
-    """Every process reloads the configuration on its next use: now, and after commit."""
-    global _current
-    _current = None
-    _set_new_version()
-    transaction.on_commit(_set_new_version)
+    """Every process reloads the configuration on its next check: this one at once."""
+    _snapshot.bump()
 
 
 def _changed(sender, **kwargs) -> None:

@@ -25,11 +25,15 @@ def _media_root(tmp_path, settings):
 def _clear_cache():
     from django.core.cache import caches
 
+    from support_desk import versioned
+    from tickets import selectors
     from support_desk.throttling import store
 
     for alias in ("default", "throttle"):
         caches[alias].clear()
     store.clear()
+    versioned.forget_all()  # the copies of the SLA configuration and webhook subscriptions
+    selectors._pace_seen.clear()  # and of the teams' answer pace
 
 
 @pytest.fixture
