@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from accounts.models import CustomerProfile, User
 from accounts.roles import is_staff_member
-from support_desk.serializers import StrictSerializer
+from support_desk.serializers import FieldsBuiltOnce, StrictSerializer
 from support_desk.text import validate_visible_text
 
 from .. import macros as macro_rules
@@ -43,7 +43,7 @@ def person(user: User | None, *, role: str) -> dict | None:
     return {"id": user.pk, "name": _display_name(user), "role": role}
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     name = serializers.CharField(source="localized_name")
     description = serializers.CharField(source="localized_description")
     team = serializers.SlugRelatedField(source="default_team", slug_field="code", read_only=True)
@@ -64,7 +64,7 @@ def secret_warning_field() -> serializers.SerializerMethodField:
     return serializers.SerializerMethodField(help_text=SECRET_WARNING_HELP)
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     internal = serializers.BooleanField(read_only=True)
     secret_warning = secret_warning_field()
@@ -167,7 +167,7 @@ def _datetime(value: datetime | None) -> str | None:
     return _DATETIME_FIELD.to_representation(value) if value is not None else None
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """The list shape. Staff get routing fields (the desk's queue rows); customers get what they
     need to follow up."""
 
@@ -468,7 +468,7 @@ class AssignSerializer(StrictSerializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
 
     class Meta:
