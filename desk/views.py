@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 
 from accounts import twofactor
 from accounts.roles import is_staff_member, sees_every_team
+from knowledge.models import OfficialContact
 
 from .bootstrap import desk_reference_data
 
@@ -59,16 +60,37 @@ class MacrosView(DeskPage):
     template_name = "desk/macros.html"
 
 
-class ReportsView(DeskPage):
-    """The SLA report for leads and admins (the data: GET reports/sla/, the same rule as the API:
-    IsLeadOrAdmin); an agent gets the desk's 403 page."""
+class LeadsPage(DeskPage):
+    """A page for leads and admins only (the API behind it answers agents 403 too); an agent gets
+    the desk's 403 page, which says what the page is for and leads back to the queue."""
 
-    template_name = "desk/reports.html"
+    forbidden_reason = "leads"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and is_staff_member(request.user) and not sees_every_team(request.user):
-            return render(request, "desk/forbidden.html", {"reason": "leads"}, status=403)
+            return render(request, "desk/forbidden.html", {"reason": self.forbidden_reason}, status=403)
         return super().dispatch(request, *args, **kwargs)
+
+
+class ReportsView(LeadsPage):
+    """The SLA report for leads and admins (the data: GET reports/sla/, the same rule as the API:
+    IsLeadOrAdmin)."""
+
+    template_name = "desk/reports.html"
+
+
+class OfficialContactsView(LeadsPage):
+    """The official contacts the public "is this really us?" check accepts: listed, added, changed,
+    made inactive and deleted by leads and admins (the data: official-contacts/; the rule:
+    knowledge.services)."""
+
+    template_name = "desk/contacts.html"
+    forbidden_reason = "contacts"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["channels"] = OfficialContact.Channel.choices
+        return context
 
 
 class SecurityView(DeskPage):

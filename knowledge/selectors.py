@@ -6,7 +6,7 @@ import re
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, Value, When
 
-from .models import Article
+from .models import Article, OfficialContact
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -15,6 +15,16 @@ MAX_WORDS = 12
 
 def published_articles() -> QuerySet[Article]:
     return Article.objects.filter(is_published=True).select_related("category")
+
+
+def official_contacts(*, channel: str | None = None, is_active: bool | None = None) -> QuerySet[OfficialContact]:
+    """The official-contacts list as leads keep it (inactive ones too), by channel and value."""
+    contacts = OfficialContact.objects.order_by("channel", "value", "pk")
+    if channel:
+        contacts = contacts.filter(channel=channel)
+    if is_active is not None:
+        contacts = contacts.filter(is_active=is_active)
+    return contacts
 
 
 def _words(query: str) -> list[str]:

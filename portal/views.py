@@ -73,8 +73,23 @@ class ContactView(PortalPage):
         return context
 
 
+# What a customer reports a fake contact under: the category routed to the security team.
+REPORT_CATEGORY = "account_compromised"
+
+
 class VerifyView(PortalPage):
+    """ "Is this really us?" (POST verify-contact/). For a contact that is not ours the page says
+    what to do, and where to report it: a ticket for the security team."""
+
     template_name = "portal/verify.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Logged out: the contact page's choice between logging in and filing without an account.
+        query = f"?{urlencode({'category': REPORT_CATEGORY})}"
+        page = "portal:ticket_new" if self.request.user.is_authenticated else "portal:contact"
+        context["report_url"] = reverse(page) + query
+        return context
 
 
 class EmergencyView(PortalPage):

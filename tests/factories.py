@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import AgentProfile, CustomerProfile, Role, User
 from accounts.roles import grant_role
 from incidents.models import Incident
+from knowledge.models import OfficialContact
 from tickets.models import Category, Macro, Message, Priority, Team, Ticket
 
 FIXED_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -114,3 +115,15 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     message = "We are looking into it."
     status = Incident.Status.INVESTIGATING
     started_at = FIXED_NOW
+
+
+class OfficialContactFactory(factory.django.DjangoModelFactory):
+    """Stored as knowledge.services stores it (normalised): make odd values through the services."""
+
+    class Meta:
+        model = OfficialContact
+
+    channel = OfficialContact.Channel.EMAIL
+    value = factory.Sequence(lambda n: f"support{n}@desk.example")
+    label = ""
+    is_active = True

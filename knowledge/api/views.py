@@ -12,7 +12,7 @@ from support_desk.serializers import StrictSerializer
 from support_desk.throttling import PublicThrottle
 
 from .. import selectors, services
-from ..models import Article
+from ..models import Article, OfficialContact
 
 ALLOWED_TAGS = {
     "p",
@@ -84,6 +84,25 @@ class VerifyContactSerializer(StrictSerializer):
     contact = serializers.CharField(max_length=300)
 
 
+class PublicContactSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=OfficialContact.Channel.choices)
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class VerifyContactResultSerializer(serializers.Serializer):
+    contact = serializers.CharField(help_text="What was checked, as sent.")
+    official = serializers.BooleanField()
+    channel = serializers.ChoiceField(choices=OfficialContact.Channel.choices, help_text="What the contact looks like.")
+    message = serializers.CharField(help_text="The verdict in a sentence, in the caller's language.")
+    match = PublicContactSerializer(allow_null=True, help_text="The official contact it matched, or null.")
+    official_contacts = PublicContactSerializer(
+        many=True,
+        help_text="When it is not official: our active contacts of that kind (for an e-mail address, also our "
+        "e-mail domains), to compare with. Empty when it is official.",
+    )
+
+
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Published help articles. `q` searches words in English and Chinese."""
 
@@ -145,7 +164,7 @@ class VerifyContactView(APIView):
     @extend_schema(
         request=VerifyContactSerializer,
         responses={
-            200: OpenApiResponse(description='{"contact", "official", "channel", "message"}'),
+            200: VerifyContactResultSerializer,
             400: OpenApiResponse(),
             429: OpenApiResponse(),
         },

@@ -316,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "PriorityEnum": "tickets.models.Priority",
         "ChannelEnum": "tickets.models.Ticket.Channel",
+        "OfficialContactChannelEnum": "knowledge.models.OfficialContact.Channel",
         "MetricEnum": "sla.models.Metric",
         "TierEnum": "accounts.models.CustomerProfile.Tier",
         # A ticket's waiting side and a person's role share one set of values.

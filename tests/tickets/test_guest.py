@@ -202,6 +202,8 @@ class FailingBackend:
         ("get", "/api/v1/sla/calendars/"),
         ("get", "/api/v1/sla/escalation-rules/"),
         ("get", "/api/v1/reports/sla/"),
+        ("get", "/api/v1/official-contacts/"),
+        ("post", "/api/v1/official-contacts/"),
         ("post", "/api/v1/auth/logout/"),
     ],
 )
