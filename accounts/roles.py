@@ -64,6 +64,13 @@ def sees_every_team(user: User | AnonymousUser) -> bool:
     return role_of(user) in (Role.LEAD, Role.ADMIN)
 
 
+def may_export_customer_data(user: User | AnonymousUser) -> bool:
+    """Admins only (superusers and the admin group): listing or exporting customers' personal
+    data in bulk (issue 12, item 6). Agents and leads see one customer at a time, masked until
+    they reveal it with a reason (tickets.privacy); whatever model permissions a group is given."""
+    return role_of(user) == Role.ADMIN
+
+
 def grant_role(user: User, role: Role) -> None:
     user._desk_role = None
     if role == Role.CUSTOMER:

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Field, Func, QuerySet, Value
-from django.db.models.lookups import GreaterThan
+from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import pagination
@@ -59,7 +59,8 @@ class RowValue(Func):
 
 
 class KeysetPagination(pagination.BasePagination):
-    """Cursor pagination over an ascending, unique composite sort key (the last field must be unique)."""
+    """Cursor pagination over a unique composite sort key (the last field must be unique),
+    ascending, or descending with `descending = True` (newest first)."""
 
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
@@ -67,6 +68,7 @@ class KeysetPagination(pagination.BasePagination):
     max_page_size = 100
     # Ascending, never NULL (coalesce NULLs in an annotation), the last one unique.
     ordering: tuple[str, ...] = ("id",)
+    descending = False
 
     def _page_size(self, request) -> int:
         try:
@@ -116,15 +118,17 @@ class KeysetPagination(pagination.BasePagination):
             raise self._invalid_cursor() from error
         return decoded
 
-    def _after(self, values: list[Any]) -> GreaterThan:
-        """Rows after the cursor: one row-value comparison, (a, b, c) > (x, y, z), which both
-        PostgreSQL and SQLite answer with a range scan of an index on (a, b, c)."""
-        return GreaterThan(RowValue(*[F(field) for field in self.ordering]), RowValue(*[Value(v) for v in values]))
+    def _after(self, values: list[Any]) -> GreaterThan | LessThan:
+        """Rows after the cursor: one row-value comparison, (a, b, c) > (x, y, z) (< when
+        descending), which both PostgreSQL and SQLite answer with a range scan of an index on
+        (a, b, c)."""
+        compare = LessThan if self.descending else GreaterThan
+        return compare(RowValue(*[F(field) for field in self.ordering]), RowValue(*[Value(v) for v in values]))
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None):
         self.request = request
         size = self._page_size(request)
-        queryset = queryset.order_by(*self.ordering)
+        queryset = queryset.order_by(*(f"-{field}" if self.descending else field for field in self.ordering))
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor:
             queryset = queryset.filter(self._after(self._decode(cursor, self._sort_fields(queryset))))

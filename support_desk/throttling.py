@@ -113,6 +113,13 @@ class PresenceThrottle(DeskRateThrottle):
     scope = "presence"
 
 
+class RevealThrottle(DeskRateThrottle):
+    """Reveals of a customer's personal data (tickets.privacy), per staff member: enough for a
+    working day, too few to copy a customer base one reveal at a time."""
+
+    scope = "reveal"
+
+
 class PublicThrottle(DeskRateThrottle):
     """Public helpers (identifier checks, contact checks, votes): per IP."""
 

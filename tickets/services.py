@@ -68,7 +68,14 @@ def _lock(ticket: Ticket) -> Ticket:
 
 
 # Events that are no change another agent must see before writing (the clock's own alarms, links).
-QUIET_EVENT_KINDS = {Kind.SLA_WARNING, Kind.SLA_BREACHED, Kind.GUEST_LINK_ISSUED, Kind.GUEST_LINK_REVOKED}
+# A reveal of the customer's data (tickets.privacy) changes nothing on the ticket either.
+QUIET_EVENT_KINDS = {
+    Kind.SLA_WARNING,
+    Kind.SLA_BREACHED,
+    Kind.GUEST_LINK_ISSUED,
+    Kind.GUEST_LINK_REVOKED,
+    Kind.PII_REVEALED,
+}
 STALE_CHANGES_SHOWN = 50
 
 

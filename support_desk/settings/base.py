@@ -288,6 +288,8 @@ REST_FRAMEWORK = {
         "public": env("THROTTLE_PUBLIC", default="120/minute"),
         # The desk's presence heartbeat (one every 4 s per open workspace): room for a few tabs.
         "presence": env("THROTTLE_PRESENCE", default="90/minute"),
+        # Reveals of a customer's masked personal data, per staff member (tickets.privacy).
+        "reveal": env("THROTTLE_REVEAL", default="60/hour"),
         # Password reset and e-mail confirmation mails: per client IP, and per target address.
         "account_mail_ip": env("THROTTLE_ACCOUNT_MAIL_IP", default="10/hour"),
         "account_mail_email": env("THROTTLE_ACCOUNT_MAIL_EMAIL", default="3/hour"),

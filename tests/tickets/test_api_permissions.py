@@ -86,6 +86,14 @@ def reopen_request(ticket: Ticket, team_agent: User) -> Request:
     return "post", _ticket_url(ticket, "reopen/"), {}
 
 
+def reveal_request(ticket: Ticket, team_agent: User) -> Request:
+    return "post", _ticket_url(ticket, "reveal/"), {"data": {"reason": "The customer asked us to confirm their e-mail"}}
+
+
+def access_request(ticket: Ticket, team_agent: User) -> Request:
+    return "get", _ticket_url(ticket, "access/"), {}
+
+
 # Role name -> the conftest fixture that plays it (None: not logged in).
 ROLES: dict[str, str | None] = {
     "anonymous": None,
@@ -115,6 +123,10 @@ ENDPOINTS: dict[str, tuple[Callable[[Ticket, User], Request], tuple[int, ...]]] 
     "apply_macro": (apply_macro_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
     "reopen": (reopen_request, (401, 200, 404, 200, 404, 200, 200, 200, 404)),
     "revoke_guest_links": (revoke_guest_links_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
+    # The customer's masked personal data, unmasked with a reason: staff who may see the ticket.
+    "reveal": (reveal_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
+    # Who opened the ticket: leads and admins; a staff tool customers never learn of (as events).
+    "access": (access_request, (401, 404, 404, 403, 404, 200, 200, 401, 401)),
 }
 
 MATRIX = [

@@ -139,7 +139,7 @@ def test_queue_rows_carry_what_the_desk_draws(as_agent, customer, category, sla_
     assert row["category_name"] == category.name
     assert row["team_name"] == "Payments"
     assert row["customer_tier"] == "vip"
-    assert row["requester"]["email"] == customer.email
+    assert row["requester"]["email"] == "a•••@e•••.com"  # masked (tickets.privacy)
     assert row["asset"] == "USDT" and row["amount"] == "5" and row["txid"] == "a" * 64
     assert row["sla_state"] == "on_track"
     assert row["sla_warning_at"] is not None
@@ -280,8 +280,8 @@ def test_staff_detail_has_the_customer_panel(as_agent, customer, category):
     older = TicketFactory(category=category, requester=customer, created_at=timezone.now() - timedelta(days=2))
     ticket = TicketFactory(category=category, requester=customer)
     panel = as_agent.get(f"/api/v1/tickets/{ticket.reference}/").json()["customer"]
-    assert panel["email"] == customer.email
-    assert (panel["tier"], panel["language"], panel["exchange_uid"]) == ("vip", "zh-hans", "U-1")
+    assert panel["email"] == "a•••@e•••.com"  # masked (tickets.privacy)
+    assert (panel["tier"], panel["language"], panel["exchange_uid"]) == ("vip", "zh-hans", "•••")
     assert [row["reference"] for row in panel["other_tickets"]] == [older.reference]
 
 

@@ -18,8 +18,9 @@ from tickets import services
 QUEUE_QUERIES = 4
 # Role, ticket (joined: category, team, assignee, requester and profile, duplicate, satisfaction),
 # messages, attachments, events, clocks; the queue position and the team's pace; the panel's
-# other tickets (10 at most, one query).
-STAFF_DETAIL_QUERIES = 9
+# other tickets (10 at most, one query, with their addresses); the access log's upsert (issue 12,
+# item 6: one INSERT … ON CONFLICT DO UPDATE per read).
+STAFF_DETAIL_QUERIES = 10
 
 
 def fresh(client, user):
@@ -120,7 +121,7 @@ def test_unchanged_poll_with_a_token_costs_one_query(agent, busy_queue):
 # reference data for its controls embedded (desk.bootstrap: macros, teams, agents with their
 # groups and teams, categories), then its two API calls: the ticket's detail and its events.
 WORKSPACE_PAGE_QUERIES = 9  # the session, the user, the role, then the 6 of the reference data
-WORKSPACE_API_QUERIES = 11  # detail 7 (STAFF_DETAIL_QUERIES without the queue place), events 4
+WORKSPACE_API_QUERIES = 12  # detail 8 (STAFF_DETAIL_QUERIES without the queue place), events 4
 WORKSPACE_API_BUDGET = 12  # issue 9
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 
 from .. import selectors, sla_view
 from ..models import Ticket
+from ..privacy import mask_email
 
 # TicketSerializer.get_waiting_on by status (plain strings as keys: values() gives strings).
 WAITING_ON = {
@@ -83,7 +84,8 @@ def _row(
             "id": requester["id"],
             "name": _name(requester),
             "role": "customer",
-            "email": requester["email"],
+            "email": mask_email(requester["email"]),
+            "masked": True,
         },
         "customer_tier": requester["customer_profile__tier"],
         "channel": ticket["channel"],

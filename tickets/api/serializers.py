@@ -13,7 +13,7 @@ from support_desk.serializers import FieldsBuiltOnce, StrictSerializer
 from support_desk.text import validate_visible_text
 
 from .. import macros as macro_rules
-from .. import secret_guard, sla_view
+from .. import privacy, secret_guard, sla_view
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..selectors import ticket_customer_others, ticket_queue_info
 from ..services import ticket_version
@@ -153,11 +153,18 @@ class TimelineEntrySerializer(serializers.Serializer):
     data = serializers.DictField()
 
 
+MASKED_HELP = (
+    "Masked for every staff member (tickets.privacy): e.g. `a•••@e•••.com`. "
+    "`POST tickets/{reference}/reveal/` with a reason gives the value, and is recorded."
+)
+
+
 class StaffPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     role = serializers.ChoiceField(choices=["customer", "agent"])
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text=MASKED_HELP)
+    masked = serializers.BooleanField(help_text="True: `email` is masked.")
 
 
 _DATETIME_FIELD = serializers.DateTimeField()
@@ -269,10 +276,12 @@ class TicketSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
     @extend_schema_field(StaffPersonSerializer)
     def get_requester(self, ticket: Ticket) -> dict | None:
-        # Staff only (STAFF_ONLY): the e-mail address is the customer's contact.
+        # Staff only (STAFF_ONLY): the customer's e-mail address, masked (least privilege:
+        # tickets.privacy; the reveal endpoint gives it, with a reason on the record).
         data = person(ticket.requester, role="customer")
         if data is not None:
-            data["email"] = ticket.requester.email
+            data["email"] = privacy.mask_email(ticket.requester.email)
+            data["masked"] = True
         return data
 
     @extend_schema_field(serializers.ChoiceField(choices=CustomerProfile.Tier.choices, allow_null=True))
@@ -327,11 +336,44 @@ class OtherTicketSerializer(serializers.Serializer):
 class CustomerPanelSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text=MASKED_HELP)
     tier = serializers.ChoiceField(choices=CustomerProfile.Tier.choices, allow_null=True)
     language = serializers.CharField()
-    exchange_uid = serializers.CharField()
+    exchange_uid = serializers.CharField(help_text=MASKED_HELP)
+    addresses = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The distinct addresses the customer gave on the other tickets listed (not this ticket's own, "
+        "which its `address` shows), masked: e.g. `TQn9Y2…bLSE`.",
+    )
+    masked = serializers.BooleanField(help_text="True: `email`, `exchange_uid` and `addresses` are masked.")
     other_tickets = OtherTicketSerializer(many=True, help_text="The 10 most recent other tickets you may see.")
+
+
+class RevealRequestSerializer(StrictSerializer):
+    reason = serializers.CharField(
+        max_length=privacy.REASON_MAX_LENGTH,
+        help_text=f"Why you need the customer's data (at least {privacy.REASON_MIN_LENGTH} characters); recorded.",
+    )
+    fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(privacy.REVEALABLE_FIELDS)),
+        required=False,
+        min_length=1,
+        max_length=len(privacy.REVEALABLE_FIELDS),
+        help_text="What to reveal; all of them when left out.",
+    )
+
+    def validate_reason(self, reason: str) -> str:
+        if errors := privacy.reason_errors(reason):
+            raise serializers.ValidationError(errors)
+        return reason.strip()
+
+
+class RevealSerializer(serializers.Serializer):
+    """The unmasked values of the fields asked for (only those keys)."""
+
+    email = serializers.CharField(required=False)
+    exchange_uid = serializers.CharField(required=False)
+    addresses = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class TicketDetailSerializer(TicketSerializer):
@@ -394,13 +436,16 @@ class TicketDetailSerializer(TicketSerializer):
         requester = ticket.requester
         profile = getattr(requester, "customer_profile", None)
         others = ticket_customer_others(ticket=ticket, user=request.user)
+        personal = privacy.masked(privacy.customer_personal_data(ticket, others=others))
         return {
             "id": requester.pk,
             "name": _display_name(requester),
-            "email": requester.email,
+            "email": personal["email"],
             "tier": profile.tier if profile is not None else None,
             "language": profile.language if profile is not None else ticket.language,
-            "exchange_uid": profile.exchange_uid if profile is not None else "",
+            "exchange_uid": personal["exchange_uid"],
+            "addresses": personal["addresses"],
+            "masked": True,
             "other_tickets": OtherTicketSerializer(others, many=True).data,
         }
 

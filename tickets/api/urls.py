@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import desk_views, emergency, macros, views, workload_views
+from . import access, desk_views, emergency, macros, views, workload_views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -36,6 +36,8 @@ urlpatterns = [
         workload_views.PresenceView.as_view(),
         name="ticket-presence",
     ),
+    path("staff-access/", access.StaffAccessView.as_view(), name="staff-access"),
+    path("staff-access/reveals/", access.StaffRevealView.as_view(), name="staff-reveals"),
     path("networks/", views.NetworkListView.as_view(), name="networks"),
     path("networks/validate/", views.ValidateIdentifierView.as_view(), name="networks-validate"),
     path("guest/tickets/", views.GuestTicketCreateView.as_view(), name="guest-ticket-create"),

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.lockout import lockout_response
-from accounts.roles import is_staff_member
+from accounts.roles import is_staff_member, sees_every_team
 from accounts.tokens import token_issue, token_revoke
 from accounts.twofactor import otp_verify_for_token
 from support_desk.pagination import KeysetPagination
@@ -31,16 +31,18 @@ from support_desk.throttling import (
     GuestIpThrottle,
     MessageCreateThrottle,
     PublicThrottle,
+    RevealThrottle,
     TicketCreateThrottle,
     UploadThrottle,
 )
 
-from .. import guest, queue_version, selectors, services
+from .. import access_log, guest, privacy, queue_version, selectors, services
 from ..exceptions import TicketStale
 from ..export import public_record
 from ..guest import GuestAccess
 from ..models import Ticket
 from ..networks import NETWORKS, InvalidIdentifier, network_as_dict, validate_identifier
+from .access import TicketAccessSerializer, reveal_entry
 from .filters import QueueFilter
 from .permissions import IsStaffMember
 from .queue_rows import queue_rows
@@ -56,6 +58,8 @@ from .serializers import (
     GuestTicketCreateSerializer,
     MessageCreateSerializer,
     MessageSerializer,
+    RevealRequestSerializer,
+    RevealSerializer,
     SatisfactionOutSerializer,
     SatisfactionSerializer,
     StaleSerializer,
@@ -207,6 +211,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return [MessageCreateThrottle()]
         if self.action == "attachments":
             return [UploadThrottle()]
+        if self.action == "reveal":
+            return [RevealThrottle()]
         return []
 
     def _require_staff(self) -> None:
@@ -220,6 +226,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             # The change moved the ticket out of the caller's sight (e.g. to another team).
             return Response({"reference": ticket.reference, "status": ticket.status}, status=status_code)
         return Response(TicketDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
+
+    def retrieve(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        if is_staff_member(request.user):
+            # The access log: who of the staff opened which ticket, when (one statement).
+            access_log.ticket_access_record(ticket_id=ticket.pk, staff_id=request.user.pk, now=timezone.now())
+        return Response(self.get_serializer(ticket).data)
 
     @extend_schema(
         request=TicketCreateSerializer,
@@ -368,6 +381,44 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
         page = self.paginate_queryset(selectors.ticket_events(ticket=ticket))
         return self.get_paginated_response(EventSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=RevealRequestSerializer,
+        responses={200: RevealSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 429: E429},
+        description="Staff who may see the ticket: the customer's unmasked e-mail, exchange UID and addresses "
+        "(`fields`, else all), with a reason. Recorded in the audit trail (`pii_revealed`: who, which fields, "
+        "why; never the values) for the leads' review.",
+    )
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, reference=None):
+        ticket = self.get_object()
+        self._require_staff()
+        serializer = RevealRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = privacy.customer_data_reveal(
+            ticket=ticket,
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+            fields=serializer.validated_data.get("fields"),
+            now=timezone.now(),
+        )
+        return Response(values)
+
+    @extend_schema(responses={200: TicketAccessSerializer, 401: E401, 403: E403, 404: E404})
+    @action(detail=True, methods=["get"])
+    def access(self, request, reference=None):
+        """Leads and admins: who of the staff opened the ticket, when, and who revealed the
+        customer's data, why. Agents 403; customers 404 (a staff tool, as the audit trail)."""
+        ticket = self.get_object()
+        if not is_staff_member(request.user):
+            return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+        if not sees_every_team(request.user):
+            self.permission_denied(request, _("Only team leads and admins can do this."))
+        data = {
+            "opens": access_log.ticket_access_summary(ticket=ticket),
+            "reveals": [reveal_entry(event) for event in access_log.ticket_reveals(ticket=ticket)],
+        }
+        return Response(TicketAccessSerializer(data).data)
 
     @extend_schema(
         request=None,
