@@ -1,16 +1,15 @@
 """Every read the API needs, scoped to the caller and joined up front (no N+1)."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Value
-from django.db.models.lookups import LessThan
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import ROLE_GROUPS, Role, role_of, sees_every_team
-from support_desk.pagination import RowValue
 
 from . import sla_view
 from .models import (
@@ -224,17 +223,34 @@ def _team_pace(*, team_id: int, now: datetime) -> int:
     return counted[1]
 
 
-def _ahead_beyond_bound(waiting: QuerySet, *, sample: dict[str, Any], bound: int) -> int:
+# The tickets of a team still waiting for a first answer, nearest due time first, as
+# ticket_waiting_first_idx orders them; written out once (a hot path: the ORM's compilation of
+# these two statements cost more than running them). Psycopg sends the statuses as literals, so
+# the planner matches the partial index's condition.
+_STATUSES = ", ".join(["%s"] * len(AWAITING_FIRST_RESPONSE))
+_WAITING = f'FROM "tickets_ticket" WHERE "team_id" = %s AND "status" IN ({_STATUSES}) AND "first_response_at" IS NULL'
+_QUEUE_DUE_SQL = 'COALESCE("sla_due_at", %s)'
+_PLACE_SQL = (
+    f"SELECT count(*), min(ahead.due), max(ahead.due), "
+    f'(SELECT {_QUEUE_DUE_SQL} {_WAITING} ORDER BY {_QUEUE_DUE_SQL}, "created_at", "id" LIMIT 1) '
+    f'FROM (SELECT {_QUEUE_DUE_SQL} AS due {_WAITING} AND ({_QUEUE_DUE_SQL}, "created_at", "id") < (%s, %s, %s) '
+    f'ORDER BY {_QUEUE_DUE_SQL} DESC, "created_at" DESC, "id" DESC LIMIT %s) AS ahead'
+)
+
+
+def _as_datetime(value: datetime | str | None) -> datetime | None:
+    """A due time as the statement returns it (SQLite: text in UTC, without the offset)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _ahead_beyond_bound(*, head: datetime | None, oldest: datetime, newest: datetime, bound: int) -> int:
     """An estimate of the tickets ahead when more than `bound` are: the `bound` nearest ones ahead
-    (sample) tell how densely the queue is packed in due time just before this ticket; spread that
-    over the due times from the head of the team's queue (one index entry) to the sample's start."""
-    head = (
-        waiting.annotate(queue_due=QUEUE_DUE)
-        .order_by("queue_due", "created_at", "id")
-        .values_list("queue_due", flat=True)
-        .first()
-    )
-    oldest, newest = sample["oldest"], sample["newest"]
+    (oldest to newest due time) tell how densely the queue is packed in due time just before
+    this ticket; spread that over the due times from the head of the team's queue to the
+    sample's start."""
     span = (newest - oldest).total_seconds() if oldest and newest else 0
     if head is None or span <= 0 or newest >= FAR_FUTURE or bound < 2:
         return bound  # no usable density (equal due times, or no running clock): at least the bound
@@ -250,28 +266,23 @@ def ticket_queue_info(*, ticket: Ticket, now: datetime) -> dict[str, Any]:
     The place is counted exactly up to settings.QUEUE_POSITION_EXACT_UP_TO tickets ahead: one
     index range read backwards from the ticket, bounded in work whatever the size of the table.
     Further back it is an estimate from the density of that range (_ahead_beyond_bound) and
-    `position_exact` is false."""
+    `position_exact` is false. One statement gives the range's count and due times, and the
+    head of the team's queue (one index entry)."""
     if ticket.first_response_at is not None or ticket.status not in AWAITING_FIRST_RESPONSE:
         return {"position": None, "position_exact": None, "estimated_first_response_at": None}
-    waiting = Ticket.objects.filter(
-        team_id=ticket.team_id, status__in=AWAITING_FIRST_RESPONSE, first_response_at__isnull=True
-    )
-    # (queue_due, created_at, id) < the ticket's own: one range of ticket_waiting_first_idx, read
-    # from the ticket backwards in the index's order, so the LIMIT ends the index scan (unordered,
-    # the planner may pick a scan of the table that the LIMIT stops early only by luck).
-    mine = RowValue(Value(ticket.sla_due_at or FAR_FUTURE), Value(ticket.created_at), Value(ticket.pk))
     bound = settings.QUEUE_POSITION_EXACT_UP_TO
-    nearest_ahead = (
-        waiting.annotate(queue_due=QUEUE_DUE)
-        .filter(LessThan(RowValue(F("queue_due"), F("created_at"), F("id")), mine))
-        .order_by(F("queue_due").desc(), "-created_at", "-id")
-        .values("queue_due")[:bound]
-    )
-    sample = nearest_ahead.aggregate(ahead=Count("*"), oldest=Min("queue_due"), newest=Max("queue_due"))
-    ahead = sample["ahead"]
+    moment = connection.ops.adapt_datetimefield_value
+    far = moment(FAR_FUTURE)
+    waiting = [ticket.team_id, *AWAITING_FIRST_RESPONSE]
+    mine = [moment(ticket.sla_due_at or FAR_FUTURE), moment(ticket.created_at), ticket.pk]
+    params = [far, *waiting, far, far, *waiting, far, *mine, far, bound]
+    with connection.cursor() as cursor:
+        cursor.execute(_PLACE_SQL, params)
+        ahead, *due_times = cursor.fetchone()
+    oldest, newest, head = (_as_datetime(value) for value in due_times)
     exact = ahead < bound
     if not exact:
-        ahead = _ahead_beyond_bound(waiting, sample=sample, bound=bound)
+        ahead = _ahead_beyond_bound(head=head, oldest=oldest, newest=newest, bound=bound)
     position = ahead + 1
     answered = _team_pace(team_id=ticket.team_id, now=now)
     estimate = None
