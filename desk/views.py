@@ -93,6 +93,15 @@ class OfficialContactsView(LeadsPage):
         return context
 
 
+class AccessView(LeadsPage):
+    """The access review for leads and admins (issue 12, item 6): who of the staff opened which
+    ticket and when, and who revealed a customer's data and why, filtered by agent and ticket (the
+    data: GET staff-access/ and staff-access/reveals/, IsLeadOrAdmin)."""
+
+    template_name = "desk/access.html"
+    forbidden_reason = "access"
+
+
 class SecurityView(DeskPage):
     """Two-factor authentication for the signed-in staff member: set up an authenticator app from
     a QR code, confirm it with a first code, get recovery codes (shown once), make new ones, or

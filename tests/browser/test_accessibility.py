@@ -72,6 +72,10 @@ def test_the_desk_pages_have_no_serious_accessibility_violation(demo, browser: B
         page.goto(f"{base}/desk/contacts/")
         expect(page.locator("#contacts-page[data-ready]")).to_be_attached()
         problems += axe_problems(page, "official contacts")
+
+        page.goto(f"{base}/desk/access/")
+        expect(page.locator("#access-page[data-ready]")).to_be_attached()
+        problems += axe_problems(page, "access log")
     finally:
         context.close()
     assert problems == [], "\n".join(problems)

@@ -199,6 +199,8 @@ function eventText(event) {
       return gettext("Private links revoked");
     case "requester_changed":
       return gettext("Requester changed");
+    case "pii_revealed":
+      return fmt(gettext("Customer data revealed: %(fields)s"), { fields: (d.fields || []).map(revealFieldLabel).join(", ") });
     default:
       return event.kind;
   }
@@ -390,23 +392,38 @@ function renderCustomer() {
   const t = state.ticket;
   const c = t.customer || {};
   const r = t.requester || {};
+  // The personal data is masked (tickets.privacy) until the agent reveals it with a reason.
+  const shown = { email: c.email || r.email || "", exchange_uid: c.exchange_uid || "", addresses: c.addresses || [], ...(state.revealed || {}) };
+  const masked = !state.revealed && (c.masked || r.masked);
+  const personal = masked ? "masked" : state.revealed ? "revealed" : "";
   const rows = [
-    [gettext("Name"), c.name || r.name || ""],
-    [gettext("E-mail"), c.email || r.email || ""],
-    [gettext("Tier"), c.tier ? tierLabel(c.tier) : t.customer_tier ? tierLabel(t.customer_tier) : ""],
-    [gettext("Language"), languageLabel(c.language || t.language)],
-    [gettext("Exchange UID"), c.exchange_uid || ""],
+    [gettext("Name"), c.name || r.name || "", ""],
+    [gettext("E-mail"), shown.email, personal],
+    [gettext("Tier"), c.tier ? tierLabel(c.tier) : t.customer_tier ? tierLabel(t.customer_tier) : "", ""],
+    [gettext("Language"), languageLabel(c.language || t.language), ""],
+    [gettext("Exchange UID"), shown.exchange_uid, `mono ${personal}`],
   ];
+  if (shown.addresses.length) rows.push([gettext("Addresses"), shown.addresses, `mono ${personal}`]);
   const others = c.other_tickets || [];
   replaceChildren(
     el("customer"),
     h(
       "dl",
       { class: "kv" },
-      ...rows.map(([label, value]) =>
-        h("div", {}, h("dt", { text: label }), h("dd", { class: label === gettext("Exchange UID") ? "mono" : "", text: value || "—" })),
+      ...rows.map(([label, value, kind]) =>
+        h(
+          "div",
+          {},
+          h("dt", { text: label }),
+          Array.isArray(value)
+            ? h("dd", { class: kind.trim() }, ...value.map((line) => h("span", { class: "kv-line", text: line })))
+            : h("dd", { class: kind.trim(), text: value || "—" }),
+        ),
       ),
     ),
+  );
+  replaceChildren(
+    el("customer-others"),
     h("h3", { class: "subhead", text: gettext("Other tickets") }),
     others.length
       ? h(
@@ -911,6 +928,153 @@ async function openAudit() {
 }
 el("audit-button").addEventListener("click", openAudit);
 auditDialog.querySelector("[data-close]").addEventListener("click", () => auditDialog.close());
+
+// --- Customer data: masked until revealed with a reason (tickets.privacy) ---
+
+function revealFieldLabel(field) {
+  const labels = { email: gettext("e-mail"), exchange_uid: gettext("exchange UID"), addresses: gettext("addresses") };
+  return labels[field] || field;
+}
+
+const revealButton = el("reveal-button");
+const revealHide = el("reveal-hide");
+const revealForm = el("reveal-form");
+const revealReason = el("reveal-reason");
+const revealMsg = el("reveal-msg");
+const revealNote = el("reveal-note");
+const REASON_MIN = 10;
+
+function showRevealForm(open) {
+  revealForm.hidden = !open;
+  revealButton.hidden = open || Boolean(state.revealed);
+  revealButton.setAttribute("aria-expanded", String(open));
+  if (open) revealReason.focus();
+  else setMessage(revealMsg, "");
+}
+
+revealButton.addEventListener("click", () => showRevealForm(true));
+el("reveal-cancel").addEventListener("click", () => {
+  showRevealForm(false);
+  revealButton.focus();
+});
+revealReason.addEventListener("input", () => setMessage(revealMsg, ""));
+revealReason.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    event.preventDefault();
+    event.stopPropagation();
+    showRevealForm(false);
+    revealButton.focus();
+  }
+});
+
+revealForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const reason = revealReason.value.trim();
+  if (reason.length < REASON_MIN) {
+    setMessage(revealMsg, fmt(gettext("Say why you need to see this (at least %(count)s characters)."), { count: REASON_MIN }));
+    revealReason.focus();
+    return;
+  }
+  const submit = el("reveal-submit");
+  submit.disabled = true;
+  try {
+    state.revealed = await api.post(`${base}reveal/`, { reason });
+    revealReason.value = "";
+    showRevealForm(false);
+    revealHide.hidden = false;
+    revealNote.hidden = false;
+    revealNote.textContent = gettext("Shown unmasked for this visit. Your reason is on the record.");
+    renderCustomer();
+    revealHide.focus();
+  } catch (error) {
+    setMessage(revealMsg, fieldError(error, "reason"));
+  } finally {
+    submit.disabled = false;
+  }
+});
+
+revealHide.addEventListener("click", () => {
+  state.revealed = null;
+  revealHide.hidden = true;
+  revealNote.hidden = true;
+  revealButton.hidden = false;
+  renderCustomer();
+  revealButton.focus();
+});
+
+// --- Who opened this ticket (leads and admins) ---
+
+const accessDialog = el("access");
+
+function staffName(person) {
+  return person ? person.name || person.username : gettext("System");
+}
+
+async function openAccess() {
+  const body = el("access-body");
+  accessDialog.showModal();
+  replaceChildren(body, h("p", { class: "muted small", text: gettext("Loading…") }));
+  let data;
+  try {
+    data = await api.get(`${base}access/`);
+  } catch (error) {
+    replaceChildren(body, h("div", { class: "alert alert-error", text: describeError(error) }));
+    return;
+  }
+  const opens = data.opens || [];
+  const reveals = data.reveals || [];
+  replaceChildren(
+    body,
+    h("h3", { class: "subhead", text: gettext("Opened by") }),
+    opens.length
+      ? h(
+          "ul",
+          { class: "access-list" },
+          ...opens.map((row) =>
+            h(
+              "li",
+              {},
+              h("strong", { text: staffName(row.staff) }),
+              h(
+                "span",
+                { class: "muted small" },
+                fmt(gettext("last %(last)s · first %(first)s"), { last: formatDateTime(row.last_at), first: formatDateTime(row.first_at) }),
+              ),
+              h(
+                "span",
+                { class: "muted small" },
+                fmt(ngettext("%(count)s read", "%(count)s reads", row.reads), { count: row.reads }),
+                " · ",
+                fmt(ngettext("in %(count)s hour", "in %(count)s hours", row.hours), { count: row.hours }),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "muted small", text: gettext("No staff member has opened it yet.") }),
+    h("h3", { class: "subhead", text: gettext("Customer data revealed") }),
+    reveals.length
+      ? h(
+          "ul",
+          { class: "access-list" },
+          ...reveals.map((row) =>
+            h(
+              "li",
+              {},
+              h("strong", { text: staffName(row.actor) }),
+              h("time", { class: "muted small", datetime: row.at, text: formatDateTime(row.at) }),
+              h("span", { class: "small", text: row.fields.map(revealFieldLabel).join(", ") }),
+              h("q", { class: "access-reason", text: row.reason }),
+            ),
+          ),
+        )
+      : h("p", { class: "muted small", text: gettext("Nobody has revealed the customer’s data on this ticket.") }),
+  );
+}
+
+if (accessDialog) {
+  el("access-button").addEventListener("click", openAccess);
+  accessDialog.querySelector("[data-close]").addEventListener("click", () => accessDialog.close());
+}
 
 // --- Keyboard ---
 
