@@ -404,6 +404,10 @@ class BacklogSnapshot(models.Model):
         related_name="+",
     )
     open_tickets = models.PositiveIntegerField(_("open tickets"))
+    # Of those, breached (Ticket.sla_breached): the report's "open and breached" at the last count.
+    # Counted here, not in the report: a live count would need an index on sla_breached, which
+    # would take the sweep's breach update off the HOT path.
+    open_breached = models.PositiveIntegerField(_("open and breached"), default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="sla_backlog_day_idx")]

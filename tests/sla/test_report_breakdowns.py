@@ -135,6 +135,33 @@ def test_a_new_count_replaces_the_days_backlog(category, now):
     assert (point["open"], point["counted_at"]) == (2, now + timedelta(minutes=15))
 
 
+def test_open_breached_is_the_last_backlog_counts(category, now):
+    TicketFactory(category=category, sla_breached=True)
+    TicketFactory(category=category, sla_breached=True, status="solved")  # not open: not counted
+    TicketFactory(category=category)
+    backlog_snapshot_take(now=now - timedelta(days=1))
+    TicketFactory(category=category, sla_breached=True)
+    backlog_snapshot_take(now=now)
+    report = sla_report(since=now - timedelta(days=7), until=now + timedelta(hours=1))
+    assert (report["open_breached_now"], report["open_breached_counted_at"]) == (2, now)
+
+
+def test_open_breached_per_group_is_the_last_backlog_counts(category, other_category, now):
+    TicketFactory(category=category, sla_breached=True)
+    TicketFactory(category=other_category, sla_breached=True)
+    TicketFactory(category=other_category, sla_breached=True)
+    backlog_snapshot_take(now=now)
+    report = sla_report(since=now - timedelta(days=7), until=now + timedelta(hours=1), group_by="category")
+    rows = {row["key"]: row["open_breached_now"] for row in report["groups"]}
+    assert rows == {category.code: 1, other_category.code: 2}
+
+
+def test_open_breached_before_any_backlog_count_is_zero_and_uncounted(category, now):
+    TicketFactory(category=category, sla_breached=True)
+    report = sla_report(since=now - timedelta(days=7), until=now + timedelta(hours=1))
+    assert (report["open_breached_now"], report["open_breached_counted_at"]) == (0, None)
+
+
 def test_backlog_has_a_point_per_counted_day_only(category, now):
     TicketFactory(category=category)
     backlog_snapshot_take(now=now - timedelta(days=3))

@@ -5,7 +5,7 @@
 
 import { api, describeError } from "/static/portal/api.js";
 import { h, replaceChildren } from "/static/portal/dom.js";
-import { LANG, fmt, formatDurationShort, formatNumber } from "/static/portal/i18n.js";
+import { LANG, fmt, formatDateTime, formatDurationShort, formatNumber } from "/static/portal/i18n.js";
 import { channelLabel, metricLabel, referenceData, setupShortcutsDialog } from "./common.js";
 
 const API_PATH = "reports/sla/";
@@ -240,7 +240,11 @@ function drawKpis(report) {
     kpi(gettext("First response, median"), minutesText(first.p50), fmt(gettext("p90 %(p90)s · %(count)s answered"), { p90: minutesText(first.p90), count: formatNumber(first.count) })),
     kpi(gettext("Resolution, median"), minutesText(resolution.p50), fmt(gettext("p90 %(p90)s · %(count)s solved"), { p90: minutesText(resolution.p90), count: formatNumber(resolution.count) })),
     kpi(gettext("First response met"), percentText(report.compliance.first_response.compliance_percent), fmt(gettext("%(breached)s of %(clocks)s breached"), { breached: formatNumber(report.compliance.first_response.breached), clocks: formatNumber(report.compliance.first_response.clocks) })),
-    kpi(gettext("Open and breached now"), formatNumber(report.open_breached_now)),
+    kpi(
+      gettext("Open and breached"),
+      formatNumber(report.open_breached_now),
+      report.open_breached_counted_at ? fmt(gettext("at the last count, %(time)s"), { time: formatDateTime(report.open_breached_counted_at) }) : gettext("not counted yet"),
+    ),
     kpi(gettext("Satisfaction"), satisfaction.responses ? `${averageText(satisfaction.average)} / 5` : "—", fmt(gettext("%(count)s ratings"), { count: formatNumber(satisfaction.responses) })),
   );
 }
