@@ -1,11 +1,12 @@
 """Roles are Django groups; this module is the one place that says who is what."""
 
 from django.contrib.auth.models import AnonymousUser, Group, Permission
-from django.db.models import Q
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
 
 from .models import Role, User
 
 ROLE_GROUPS = {Role.AGENT: "agent", Role.LEAD: "lead", Role.ADMIN: "admin"}
+_ROLE_ORDER = [ROLE_GROUPS[Role.ADMIN], ROLE_GROUPS[Role.LEAD], ROLE_GROUPS[Role.AGENT]]  # highest first
 
 # What a team lead may do in the Django admin (accounts 0002 granted it to the group first; this is
 # the rule the code keeps true): configure these models, and read those.
@@ -36,13 +37,35 @@ def lead_permissions() -> list[Permission]:
     return list(Permission.objects.filter(wanted))
 
 
+# The attribute with_role_group() annotates: the name of the user's highest role group, or None.
+ROLE_GROUP_ATTRIBUTE = "desk_role_group"
+
+
+def with_role_group(users: QuerySet, *, user_field: str = "pk") -> QuerySet:
+    """Users (or rows pointing at one through `user_field`) with the name of the user's highest
+    role group annotated, so that role_of costs no query of its own: the authentication loads
+    the user and the role in one statement."""
+    top = (
+        Group.objects.filter(user=OuterRef(user_field), name__in=list(ROLE_GROUPS.values()))
+        .order_by(
+            Case(*(When(name=name, then=rank) for rank, name in enumerate(_ROLE_ORDER)), default=len(_ROLE_ORDER))
+        )
+        .values("name")[:1]
+    )
+    return users.annotate(**{ROLE_GROUP_ATTRIBUTE: Subquery(top)})
+
+
 def role_of(user: User | AnonymousUser) -> Role | None:
     if not user.is_authenticated:
         return None
     cached = getattr(user, "_desk_role", None)
     if cached is not None:
         return cached
-    names = {group.name for group in user.groups.all()}
+    if ROLE_GROUP_ATTRIBUTE in user.__dict__:
+        top = user.__dict__[ROLE_GROUP_ATTRIBUTE]
+        names = {top} if top else set()
+    else:
+        names = {group.name for group in user.groups.all()}
     if user.is_superuser or ROLE_GROUPS[Role.ADMIN] in names:
         role = Role.ADMIN
     elif ROLE_GROUPS[Role.LEAD] in names:
@@ -73,6 +96,7 @@ def may_export_customer_data(user: User | AnonymousUser) -> bool:
 
 def grant_role(user: User, role: Role) -> None:
     user._desk_role = None
+    user.__dict__.pop(ROLE_GROUP_ATTRIBUTE, None)  # the annotated role is the old one
     if role == Role.CUSTOMER:
         return
     group, created = Group.objects.get_or_create(name=ROLE_GROUPS[role])

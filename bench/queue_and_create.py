@@ -465,11 +465,12 @@ class Bench:
         self.scenarios: list[Scenario] = []
 
     def _fresh_user(self, username: str):
-        """A new User instance per request, as real authentication would load: the role cache
-        (`_desk_role`) on the instance must not hide the role query from the counts."""
-        from accounts.models import User
+        """A new User instance per request, loaded as real authentication loads it (session and
+        token: accounts.backends.load_user, the profile and the role in the user's statement): the
+        role cache (`_desk_role`) on the instance must not hide a role query from the counts."""
+        from accounts.backends import load_user
 
-        return User.objects.get(pk=self.users[username])
+        return load_user(self.users[username])
 
     def call(self, username: str, method: str, url: str, data: dict | None = None, expect: int = 200):
         from django.db import connection

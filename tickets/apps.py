@@ -10,8 +10,9 @@ class TicketsConfig(AppConfig):
 
         # guest: the e-mail link minter; schema: the guest auth scheme; queue_version: its receivers
         # change the queue's ETag on ticket writes.
-        from . import emergency, guest, notifications, queue_version, schema, webhooks  # noqa: F401
+        from . import categories, emergency, guest, notifications, queue_version, schema, webhooks  # noqa: F401
 
+        categories.connect_signals()  # the active categories ticket creation reads from memory
         # What the ticket e-mails read when they are sent; the ticket events webhooks receive.
         notifications.register()
         webhooks.register()

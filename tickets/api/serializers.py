@@ -14,6 +14,7 @@ from support_desk.text import validate_visible_text
 
 from .. import macros as macro_rules
 from .. import privacy, secret_guard, sla_view
+from ..categories import active_category
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..selectors import ticket_customer_others, ticket_queue_info
 from ..services import ticket_version
@@ -465,11 +466,24 @@ class TicketDetailSerializer(TicketSerializer):
         return QueueInfoSerializer(info).data
 
 
+class ActiveCategoryField(serializers.SlugRelatedField):
+    """An active category by code, with its team (the new ticket is routed to it), from the
+    process's copy (tickets.categories): no statement. The queryset describes it in the schema."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(slug_field="code", queryset=Category.objects.filter(is_active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        category = active_category(data)
+        if category is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return category
+
+
 class TicketCreateSerializer(StrictSerializer):
-    # With its team: the new ticket is routed to it (no second query).
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(is_active=True).select_related("default_team")
-    )
+    category = ActiveCategoryField()
     subject = serializers.CharField(max_length=settings.TICKET_SUBJECT_MAX_LENGTH, validators=[validate_visible_text])
     body = serializers.CharField(max_length=settings.MESSAGE_BODY_MAX_LENGTH)
     asset = serializers.RegexField(r"^[A-Za-z0-9]{1,16}$", required=False, allow_blank=True, default="")
