@@ -21,19 +21,24 @@ def _media_root(tmp_path, settings):
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
+def forget_process_state() -> None:
+    """Empty the caches and the per-process copies a test (or a rolled-back request) may leave."""
     from django.core.cache import caches
 
     from support_desk import versioned
-    from tickets import selectors
     from support_desk.throttling import store
+    from tickets import selectors
 
     for alias in ("default", "throttle"):
         caches[alias].clear()
     store.clear()
     versioned.forget_all()  # the copies of the SLA configuration and webhook subscriptions
     selectors._pace_seen.clear()  # and of the teams' answer pace
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    forget_process_state()
 
 
 @pytest.fixture
