@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from support_desk.metrics import EMAIL_FAILURES, EMAILS_SENT
+
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -293,8 +295,12 @@ def outbox_deliver(*, message_id: Any, now: datetime) -> bool:
             next_attempt_at=now + _backoff(attempts),
             locked_until=None,
         )
+        if message.kind == OutboxMessage.Kind.EMAIL:
+            EMAIL_FAILURES.inc()
         logger.warning("Outbox message %s failed (attempt %s): %s", message.pk, attempts, error)
         return False
+    if message.kind == OutboxMessage.Kind.EMAIL:
+        EMAILS_SENT.inc()
     OutboxMessage.objects.filter(pk=message.pk).update(
         status=OutboxMessage.Status.SENT,
         attempts=message.attempts + 1,

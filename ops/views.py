@@ -7,9 +7,11 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from support_desk.metrics import exposition
 from support_desk.throttling import store as throttle_store
 
-from .services import HEARTBEAT_MAX_AGE, broker_reachable, last_heartbeat, metrics_text
+from .metrics import DeskCollector, scrape_refusal
+from .services import HEARTBEAT_MAX_AGE, broker_reachable, last_heartbeat
 
 
 @require_GET
@@ -45,4 +47,12 @@ def readyz(request):
 
 @require_GET
 def metrics(request):
-    return HttpResponse(metrics_text(), content_type="text/plain; version=0.0.4; charset=utf-8")
+    refusal = scrape_refusal(request)
+    if refusal == 401:
+        response = HttpResponse("A bearer token is required.\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if refusal:
+        return HttpResponse("Forbidden.\n", status=403, content_type="text/plain")
+    body, content_type = exposition(request.META.get("HTTP_ACCEPT", ""), [DeskCollector()])
+    return HttpResponse(body, content_type=content_type)

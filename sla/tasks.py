@@ -2,6 +2,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from support_desk.metrics import SWEEP_DURATION
+
 from .backlog import backlog_snapshot_take
 from .recompute import recompute_for_policies
 from .reminders import customer_reminders_run
@@ -10,7 +12,8 @@ from .sweep import sla_sweep
 
 @shared_task(name="sla.sweep", acks_late=True, time_limit=300, soft_time_limit=280, ignore_result=True)
 def sla_sweep_task() -> dict:
-    return sla_sweep(now=timezone.now(), batch_size=settings.SLA_SWEEP_BATCH_SIZE).as_dict()
+    with SWEEP_DURATION.time():
+        return sla_sweep(now=timezone.now(), batch_size=settings.SLA_SWEEP_BATCH_SIZE).as_dict()
 
 
 @shared_task(name="sla.customer_reminders", acks_late=True, time_limit=300, ignore_result=True)

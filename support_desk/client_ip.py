@@ -24,6 +24,14 @@ def _from_trusted_proxy(remote: str) -> bool:
     return any(address in ipaddress.ip_network(network, strict=False) for network in networks)
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the request came through the proxies the deployment declared (NUM_PROXIES > 0 and,
+    with TRUSTED_PROXIES, from one of them): only then may their headers be believed."""
+    if getattr(settings, "NUM_PROXIES", 0) <= 0:
+        return False
+    return _from_trusted_proxy(request.META.get("REMOTE_ADDR", "") or "")
+
+
 def client_ip(request: HttpRequest) -> str:
     meta = request.META
     remote = meta.get("REMOTE_ADDR", "") or ""

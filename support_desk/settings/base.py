@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from support_desk.log_format import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 # SQLite, the filesystem broker and file e-mail live here; a plain checkout must just work.
@@ -51,6 +53,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id is on every later log line; the latency covers every other middleware.
+    "support_desk.request_id.RequestIdMiddleware",
+    "support_desk.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -370,13 +375,23 @@ TWO_FACTOR_STEP_SECONDS = 300
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=2 * 3600)
 EMAIL_CHANGE_MAX_AGE = env.int("EMAIL_CHANGE_MAX_AGE", default=2 * 24 * 3600)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- Logs and metrics (support_desk.log_format, support_desk.request_id, support_desk.metrics, ops.metrics) ---
+# LOG_FORMAT: `json` (one object per line; the production default) or `text`. Every line carries the
+# request id (X-Request-ID), in the web process and in the Celery tasks a request queued.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# The worker keeps LOGGING (same format, request ids) instead of installing its own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics: open when METRICS_PUBLIC (local, tests); otherwise only to `Authorization: Bearer
+# <METRICS_TOKEN>` or to a client in METRICS_ALLOWED_NETWORKS (addresses or CIDR networks, read as
+# support_desk.client_ip reads them). Production defaults to closed.
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=True)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# Tickets by status, priority and SLA state are counted by a beat task (ops.ticket_counts), not per
+# scrape: one GROUP BY over the tickets every this many seconds; /metrics reads the stored count.
+OPS_TICKET_COUNT_SECONDS = env.float("OPS_TICKET_COUNT_SECONDS", default=60)
 
 # --- SLA ------------------------------------------------------------------------------
 SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=15)
@@ -403,3 +418,4 @@ CELERY_TASK_ROUTES["sla.*"] = {"queue": "sla"}
 # recorded on its ticket as an audit_chain_broken event.
 AUDIT_CHAIN_CHECK_SECONDS = env.float("AUDIT_CHAIN_CHECK_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE["audit-chain-check"] = {"task": "tickets.audit_chain_check", "schedule": AUDIT_CHAIN_CHECK_SECONDS}
+CELERY_BEAT_SCHEDULE["ops-ticket-counts"] = {"task": "ops.ticket_counts", "schedule": OPS_TICKET_COUNT_SECONDS}

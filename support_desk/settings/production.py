@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, LOG_LEVEL, env, logging_config
 
 # Keys that appear in this repository (local settings, docker-compose.yml) are public: anyone could
 # sign with them. Production refuses them, as it refuses a missing or short key.
@@ -39,3 +39,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# One JSON object per log line (request ids, task ids as fields); LOG_FORMAT=text for a terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# /metrics only with `Authorization: Bearer $METRICS_TOKEN` or from METRICS_ALLOWED_NETWORKS.
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)

@@ -1,7 +1,6 @@
 from unittest import mock
 
 from ops.services import heartbeat_record
-from tests.factories import TicketFactory
 
 
 def test_healthz_answers_without_login(client):
@@ -30,19 +29,3 @@ def test_readyz_reports_an_unreachable_broker(client, db):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"] == "unreachable"
-
-
-def test_metrics_counts_tickets_by_status_in_prometheus_format(client, category):
-    TicketFactory.create_batch(2, category=category, status="new")
-    response = client.get("/metrics")
-    assert response["Content-Type"].startswith("text/plain; version=0.0.4")
-    assert 'desk_tickets{status="new",priority="normal"} 2' in response.content.decode()
-    assert "desk_open_tickets_unanswered 2" in response.content.decode()
-
-
-def test_metrics_counts_open_tickets_by_sla_state(client, category):
-    TicketFactory(category=category, sla_breached=True)
-    TicketFactory(category=category)
-    body = client.get("/metrics").content.decode()
-    assert 'desk_open_tickets_by_sla_state{state="breached"} 1' in body
-    assert 'desk_open_tickets_by_sla_state{state="no_running_clock"} 1' in body
