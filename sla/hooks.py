@@ -46,6 +46,10 @@ def tickets_reclassified(event: hooks.TicketsReclassified) -> None:
     services.recompute_batch(ticket_ids=list(event.ticket_ids), now=event.now)
 
 
+def clocks_held(event: hooks.ClocksHeld) -> None:
+    services.sla_clocks_hold(ticket_ids=event.ticket_ids, held=event.held, now=event.now)
+
+
 def connect() -> None:
     hooks.on(hooks.TicketCreating)(ticket_creating)
     hooks.on(hooks.TicketCreated)(ticket_created)
@@ -53,3 +57,4 @@ def connect() -> None:
     hooks.on(hooks.StatusChanged)(status_changed)
     hooks.on(hooks.TicketReclassified)(ticket_reclassified)
     hooks.on(hooks.TicketsReclassified)(tickets_reclassified)
+    hooks.on(hooks.ClocksHeld)(clocks_held)

@@ -469,3 +469,28 @@ def recompute_batch(*, ticket_ids: list[int], now: datetime) -> int:
     ):
         count += recompute_ticket_clocks(ticket=ticket, now=now, policies=policies)
     return count
+
+def sla_clocks_hold(*, ticket_ids: Iterable[int], held: bool, now: datetime) -> int:
+    """An incident holds its linked tickets' clocks (tickets.hooks.ClocksHeld): running clocks
+    pause; released, paused clocks run again unless the ticket's status pauses them under its
+    policy. Returns how many clocks changed. A status change while held follows the policy (the
+    hold is not remembered per clock)."""
+    clocks = (
+        SlaClock.objects.select_for_update(of=("self",))
+        .filter(ticket_id__in=list(ticket_ids), state__in=ACTIVE_STATES)
+        .select_related("policy", "calendar", "ticket")
+    )
+    changed, tickets = 0, {}
+    for clock in clocks:
+        tickets[clock.ticket_id] = clock.ticket
+        if held and clock.state == State.RUNNING:
+            _pause(clock, now)
+            changed += 1
+        elif not held and clock.state == State.PAUSED:
+            if clock.policy is not None and clock.policy.pauses(clock.metric, clock.ticket.status):
+                continue
+            _resume(clock, now)
+            changed += 1
+    for ticket in tickets.values():
+        refresh_ticket_due(ticket)
+    return changed

@@ -372,3 +372,29 @@ def messages_bulk_add_internal_notes(
     if own:
         write.flush()
     return staged
+
+def messages_bulk_add_system(
+    *, messages: Sequence[tuple[int, str]], now: datetime, data: dict[str, Any] | None = None, extra_events=()
+) -> list[Message]:
+    """Public messages written by the desk itself (no author: an incident's update), one per
+    (ticket id, body), for tickets the caller decided about: one INSERT of the messages, one
+    INSERT of their message_added events (by "system", with `data`) and of `extra_events`
+    (audit.record_many, chaining under the tickets' row locks), one UPDATE of the tickets'
+    updated_at. Like system_message_post: not a first response, no status move, no hook."""
+    staged = [
+        Message(ticket_id=ticket_id, author=None, kind=Message.Kind.SYSTEM, body=body, created_at=now)
+        for ticket_id, body in messages
+    ]
+    if not staged:
+        return []
+    Message.objects.bulk_create(staged, batch_size=1000)
+    extra = data or {}
+    events = [
+        audit.row(
+            message.ticket_id, Kind.MESSAGE_ADDED, now, message_id=message.pk, internal=False, by="system", **extra
+        )
+        for message in staged
+    ]
+    audit.record_many([*extra_events, *events])
+    Ticket.objects.filter(pk__in=[ticket_id for ticket_id, _body in messages]).update(updated_at=now)
+    return staged

@@ -137,4 +137,16 @@ class MessagesAdded:
         return all(message.kind == Message.Kind.INTERNAL for message in self.messages)
 
 
-BulkEvent = TicketsReclassified | MessagesAdded  # emit() takes these too
+@dataclass(frozen=True, slots=True)
+class ClocksHeld:
+    """A higher app holds these tickets' SLA clocks (an incident whose linked tickets' clocks
+    pause) or lets them go (`held=False`: they run again, unless the ticket's status pauses them).
+    The sla app listens; tickets and the holder never touch the clocks themselves."""
+
+    ticket_ids: tuple[int, ...]
+    held: bool
+    reason: str
+    now: datetime
+
+
+BulkEvent = TicketsReclassified | MessagesAdded | ClocksHeld  # emit() takes these too

@@ -445,6 +445,8 @@ class TicketEvent(models.Model):
         FREEZE_REQUESTED = "freeze_requested", _("Account freeze requested")
         AUDIT_CHAIN_BROKEN = "audit_chain_broken", _("Audit chain broken")
         PII_REVEALED = "pii_revealed", _("Customer data revealed")
+        INCIDENT_LINKED = "incident_linked", _("Linked to an incident")
+        INCIDENT_UNLINKED = "incident_unlinked", _("Unlinked from an incident")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_index=False)
     actor = models.ForeignKey(

@@ -285,7 +285,9 @@ def ticket_create(
         ticket.secret_warning = secret_guard.warning_for(secret_kinds)
     _remember_new_rows(ticket, messages=[message])
     hooks.emit(hooks.TicketCreated(ticket=ticket, now=now))
-    _remember_new_rows(ticket, events=[*events, *routing.routed_events(ticket=ticket, now=now)])
+    # The listeners' events (an incident's link) stay remembered, between creation's and routing's.
+    hooked = remembered_rows(ticket, "events")
+    _remember_new_rows(ticket, events=[*events, *hooked, *routing.routed_events(ticket=ticket, now=now)])
     if channel != Ticket.Channel.GUEST:  # a guest gets the e-mail with their private link instead
         # Counted once, inside the transaction: the e-mail and the API's answer say the same place.
         ticket.queue_info = ticket_queue_info(ticket=ticket, now=now)
@@ -311,6 +313,25 @@ def remember_new_rows(ticket: Ticket, relation: str, rows: list) -> None:
     queryset = getattr(ticket, relation).get_queryset()
     queryset._result_cache, queryset._prefetch_done = list(rows), True
     cache[relation] = queryset
+
+
+def remembered_rows(ticket: Ticket, relation: str) -> list:
+    """The rows remember_new_rows left for this relation of a new ticket (none: [])."""
+    queryset = ticket.__dict__.get("_prefetched_objects_cache", {}).get(relation)
+    return list(queryset._result_cache) if queryset is not None else []
+
+
+def system_message_post(*, ticket: Ticket, body: str, kind: str, now: datetime, **data: Any) -> Message:
+    """A public message written by the desk itself (no author: an incident's answer), on the
+    caller's locked ticket, with the event `kind` that explains it (its data names the message).
+    Not a first response, no status move, no hook: the SLA still waits for a person. On a ticket
+    being created the message and the event join the rows its answer shows (remember_new_rows)."""
+    message = Message.objects.create(ticket=ticket, author=None, kind=Message.Kind.SYSTEM, body=body, created_at=now)
+    event = audit.record(ticket, actor=None, kind=kind, at=now, message_id=message.pk, **data)
+    if "messages" in ticket.__dict__.get("_prefetched_objects_cache", {}):
+        remember_new_rows(ticket, "messages", [*remembered_rows(ticket, "messages"), message])
+        remember_new_rows(ticket, "events", [*remembered_rows(ticket, "events"), event])
+    return message
 
 
 def _transition(

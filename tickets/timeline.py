@@ -40,7 +40,10 @@ def _entry(event: TicketEvent) -> dict | None:
         return {"text": text, "data": {"from": data.get("from"), "to": data.get("to")}}
     if event.kind == Kind.MESSAGE_ADDED and not data.get("internal"):
         by = data.get("by", "customer")
-        text = _("Support replied.") if by == "agent" else _("You wrote a message.")
+        if by == "system":
+            text = _("Update about a known problem.")
+        else:
+            text = _("Support replied.") if by == "agent" else _("You wrote a message.")
         return {"text": text, "data": {"by": by, "message_id": data.get("message_id")}}
     if event.kind == Kind.ATTACHMENT_ADDED and not data.get("internal"):
         return {
@@ -53,6 +56,9 @@ def _entry(event: TicketEvent) -> dict | None:
         to = data.get("to", "")
         label = Priority(to).label if to in Priority.values else to
         return {"text": _("Priority set to %(priority)s.") % {"priority": label}, "data": {"to": to}}
+    if event.kind == Kind.INCIDENT_LINKED:
+        text = _("Linked to a known problem we are working on.")
+        return {"text": text, "data": {"incident_id": data.get("incident_id")}}
     if event.kind == Kind.FIRST_RESPONSE:
         return {"text": _("First answer from a person."), "data": {}}
     return None

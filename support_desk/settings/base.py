@@ -250,6 +250,8 @@ CELERY_TASK_ROUTES = {
     # A broadcast's fan-out and its e-mails: never in front of a ticket's mail or an escalation.
     "notifications.outbox_fan_out": {"queue": "bulk"},
     "notifications.outbox_deliver_bulk": {"queue": "bulk"},
+    # An incident update's messages on its linked tickets (incidents.broadcast).
+    "incidents.*": {"queue": "bulk"},
     "notifications.*": {"queue": "notifications"},
     "ops.*": {"queue": "notifications"},
 }
@@ -258,6 +260,7 @@ OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "notifications.outbox_drain", "schedule": OUTBOX_DRAIN_SECONDS},
     "worker-heartbeat": {"task": "ops.heartbeat", "schedule": 30.0},
+    "incident-broadcast-drain": {"task": "incidents.broadcast_drain", "schedule": 60.0},
 }
 
 # --- REST API -------------------------------------------------------------------

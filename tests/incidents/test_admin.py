@@ -25,6 +25,7 @@ def incident_post(**fields) -> dict:
         "title": "BTC withdrawals delayed",
         "message": "Congestion.",
         "status": "investigating",
+        "sla_clocks": "keep",
         "assets": "[]",
         "networks": "[]",
         "started_at_0": "2026-03-02",

@@ -31,6 +31,9 @@ SLA_SNAPSHOT_QUERIES = 7
 # First use of the webhook subscriptions in a process, and after an endpoint changed
 # (notifications.webhooks): the active endpoints and their event types.
 WEBHOOK_SUBSCRIPTIONS_QUERIES = 1
+# First use of the active incidents in a process, and after an incident changed (incidents.snapshot):
+# the incidents (with none active, their categories and updates are not asked for).
+INCIDENTS_SNAPSHOT_QUERIES = 1
 # An endpoint subscribed to ticket.created: its delivery row, one INSERT (several endpoints: still one).
 WEBHOOK_DELIVERY_QUERIES = 1
 # GET tickets/{reference}/ by its customer: the ticket (joined), messages, attachments, events,
@@ -87,7 +90,12 @@ def test_first_filing_in_a_process_loads_the_sla_configuration_once(api_client, 
     _, first = post_ticket(api_client, customer)
     _, second = post_ticket(api_client, customer)
     assert (first, second) == (
-        CREATE_QUERIES + TEAM_PACE_QUERIES + SLA_SNAPSHOT_QUERIES + WEBHOOK_SUBSCRIPTIONS_QUERIES + CATEGORIES_QUERIES,
+        CREATE_QUERIES
+        + TEAM_PACE_QUERIES
+        + SLA_SNAPSHOT_QUERIES
+        + WEBHOOK_SUBSCRIPTIONS_QUERIES
+        + CATEGORIES_QUERIES
+        + INCIDENTS_SNAPSHOT_QUERIES,
         CREATE_QUERIES,
     )
 

@@ -13,7 +13,7 @@ from support_desk.serializers import FieldsBuiltOnce, StrictSerializer
 from support_desk.text import validate_visible_text
 
 from .. import macros as macro_rules
-from .. import privacy, secret_guard, sla_view
+from .. import incident_view, privacy, secret_guard, sla_view
 from ..categories import active_category
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..selectors import ticket_customer_others, ticket_queue_info
@@ -391,6 +391,9 @@ class TicketDetailSerializer(TicketSerializer):
         read_only=True, help_text="A secret was removed from what the customer sent: treat it as compromised."
     )
     secret_warning = secret_warning_field()
+    incident = serializers.SerializerMethodField(
+        help_text="The known problem (incident) this ticket is linked to: its status, ETA, what to do; null if none."
+    )
 
     # The customer sees the structured fields of their own ticket; the panel is for staff.
     STAFF_ONLY = (
@@ -412,7 +415,12 @@ class TicketDetailSerializer(TicketSerializer):
             "version",
             "secret_exposed",
             "secret_warning",
+            "incident",
         ]
+
+    @extend_schema_field(incident_view.schema())
+    def get_incident(self, ticket: Ticket) -> dict | None:
+        return incident_view.card_of(ticket)
 
     def get_version(self, ticket: Ticket) -> int:
         return ticket_version(ticket)
