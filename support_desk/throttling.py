@@ -120,6 +120,13 @@ class RevealThrottle(DeskRateThrottle):
     scope = "reveal"
 
 
+class MergeSplitThrottle(DeskRateThrottle):
+    """Merges and splits (tickets.merge), per staff member: each closes a ticket or opens one and
+    mails the customer, so a runaway script is stopped long before a working day's need."""
+
+    scope = "merge_split"
+
+
 class PublicThrottle(DeskRateThrottle):
     """Public helpers (identifier checks, contact checks, votes): per IP."""
 

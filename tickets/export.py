@@ -1,8 +1,10 @@
 """The customer's evidence record: everything public about a ticket, with hashes and times."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from .models import Message, Ticket
+from .merge import merged_conversations, merged_into_reference
+from .models import Attachment, Message, Ticket
 from .timeline import customer_status_label, is_public, public_timeline
 
 
@@ -32,31 +34,55 @@ def public_record(ticket: Ticket, *, exported_at: datetime) -> dict:
             "memo": ticket.memo,
             "order_id": ticket.order_id,
         },
-        "messages": [
-            {
-                "at": message.created_at,
-                "from": "customer" if message.author_id == ticket.requester_id else "support",
-                "author": (message.author.get_full_name() or message.author.username) if message.author else "",
-                "body": message.body,
-            }
-            for message in ticket.messages.all()
-            if message.kind != Message.Kind.INTERNAL
-        ],
-        "attachments": [
-            {
-                "name": attachment.original_name,
-                "content_type": attachment.content_type,
-                "size": attachment.size,
-                "sha256": attachment.sha256,
-                "uploaded_at": attachment.created_at,
-            }
-            for attachment in ticket.attachments.all()
-            if not attachment.internal
-        ],
+        "messages": _messages(ticket, ticket.messages.all()),
+        "attachments": _attachments(ticket.attachments.all()),
         "timeline": public_timeline(ticket),
         "satisfaction": {"rating": satisfaction.rating, "comment": satisfaction.comment} if satisfaction else None,
         "audit": audit_proof(ticket),
+        # A merged duplicate: the ticket the conversation continues on (tickets.merge).
+        "merged_into": merged_into_reference(ticket),
+        # The tickets merged into this one, read where they are (nothing was moved): their public
+        # messages and files, and their audit chain's head and length as recorded at the merge.
+        "merged_from": [
+            {
+                "reference": merged.ticket.reference,
+                "subject": merged.ticket.subject,
+                "merged_at": merged.merged_at,
+                "chain_head": merged.chain_head,
+                "chain_length": merged.chain_length,
+                "messages": _messages(merged.ticket, merged.messages),
+                "attachments": _attachments(merged.attachments),
+            }
+            for merged in merged_conversations(ticket)
+        ],
     }
+
+
+def _messages(ticket: Ticket, messages: Iterable[Message]) -> list[dict]:
+    return [
+        {
+            "at": message.created_at,
+            "from": "customer" if message.author_id == ticket.requester_id else "support",
+            "author": (message.author.get_full_name() or message.author.username) if message.author else "",
+            "body": message.body,
+        }
+        for message in messages
+        if message.kind != Message.Kind.INTERNAL
+    ]
+
+
+def _attachments(attachments: Iterable[Attachment]) -> list[dict]:
+    return [
+        {
+            "name": attachment.original_name,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "uploaded_at": attachment.created_at,
+        }
+        for attachment in attachments
+        if not attachment.internal
+    ]
 
 
 def audit_proof(ticket: Ticket) -> dict:

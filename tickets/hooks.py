@@ -69,6 +69,30 @@ class TicketAssigned:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketMerged:
+    """An agent merged `duplicate` into `main` (tickets.merge): the duplicate is closed (its
+    StatusChanged came first) and points at main; nothing of either was moved."""
+
+    duplicate: Ticket
+    main: Ticket
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSplit:
+    """An agent split `message` of `source` out into the new ticket `ticket` (its TicketCreated
+    came first); the message stays where it was."""
+
+    source: Ticket
+    message: Message
+    ticket: Ticket
+    now: datetime
+
+
+MergeEvent = TicketMerged | TicketSplit  # emit() takes these too
+
+
+@dataclass(frozen=True, slots=True)
 class TicketReclassified:
     """What an SLA policy looks at changed: priority, team, category, the complaint flag, the
     requester (their tier). Sent once per service call, after every field changed."""

@@ -231,6 +231,17 @@ class Ticket(models.Model):
         related_name="possible_duplicates",
         db_index=False,  # never looked up from this side; one index less on every ticket write
     )
+    # A duplicate an agent merged into another ticket of the same customer (tickets.merge): it is
+    # closed, keeps its own messages and events, and points here. Indexed partially below.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+        db_index=False,
+    )
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
@@ -319,6 +330,10 @@ class Ticket(models.Model):
                 condition=Q(status__in=["pending_customer", "solved"]),
                 name="ticket_status_age_idx",
             ),
+            # The tickets merged into a main ticket (its "Merged from" sections): a sliver of all.
+            models.Index(
+                fields=["merged_into"], condition=Q(merged_into__isnull=False), name="ticket_merged_into_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="ticket_reference_unique"),
@@ -368,6 +383,17 @@ class Message(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.PUBLIC)
     body = models.TextField(_("body"))
     created_at = models.DateTimeField(_("created at"))
+    # The first message of a ticket split out of another (tickets.merge.message_split): a copy of
+    # that message's text, which stays where it was; this is the reference to it.
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name=_("split from message"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_copies",
+        db_index=False,  # never looked up from this side
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -445,6 +471,10 @@ class TicketEvent(models.Model):
         FREEZE_REQUESTED = "freeze_requested", _("Account freeze requested")
         AUDIT_CHAIN_BROKEN = "audit_chain_broken", _("Audit chain broken")
         PII_REVEALED = "pii_revealed", _("Customer data revealed")
+        MERGED_INTO = "merged_into", _("Merged into another ticket")
+        MERGED_FROM = "merged_from", _("Another ticket merged in")
+        SPLIT_TO = "split_to", _("Message split into a new ticket")
+        SPLIT_FROM = "split_from", _("Split from another ticket")
         INCIDENT_LINKED = "incident_linked", _("Linked to an incident")
         INCIDENT_UNLINKED = "incident_unlinked", _("Unlinked from an incident")
 

@@ -145,6 +145,17 @@ def ticket_auto_closed(*, ticket: Ticket, reason: str, now: datetime) -> None:
     _to_customer(ticket=ticket, template="ticket_auto_closed", now=now, reason=reason)
 
 
+def tickets_merged(*, ticket: Ticket, duplicate: Ticket, now: datetime) -> None:
+    """The customer's duplicate ticket was combined with `ticket` (tickets.merge): where the
+    conversation goes on, and that nothing they sent is lost."""
+    _to_customer(
+        ticket=ticket,
+        template="tickets_merged",
+        now=now,
+        duplicate={"reference": duplicate.reference, "subject": duplicate.subject},
+    )
+
+
 def rating_invitation(*, ticket: Ticket, now: datetime) -> None:
     # The ticket page (a guest's private link for a guest) opens at its rating form.
     ticket_url = _customer_context(ticket)["ticket_url"]

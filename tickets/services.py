@@ -335,14 +335,24 @@ def system_message_post(*, ticket: Ticket, body: str, kind: str, now: datetime, 
 
 
 def _transition(
-    ticket: Ticket, *, to: str, actor: User | None, now: datetime, reason: str, system: bool = False
+    ticket: Ticket,
+    *,
+    to: str,
+    actor: User | None,
+    now: datetime,
+    reason: str,
+    system: bool = False,
+    also_allowed: frozenset[str] = frozenset(),
 ) -> None:
     """Apply a status change to a locked ticket: check the table, stamp times, record it,
-    and move the SLA clocks."""
+    and move the SLA clocks. `also_allowed`: targets one caller may reach besides the table's
+    (a merged duplicate is closed from any open state: tickets.merge)."""
     previous = ticket.status
     if to == previous:
         return
     allowed = TRANSITIONS[previous] | (SYSTEM_TRANSITIONS.get(previous, set()) if system else set())
+    if previous != Status.CLOSED:
+        allowed = allowed | also_allowed
     if to not in allowed:
         raise TicketTransitionError(
             _("A ticket cannot go from %(from)s to %(to)s.") % {"from": Status(previous).label, "to": Status(to).label}

@@ -27,8 +27,38 @@ def customer_status_label(value: str) -> str:
     return str(label) if label is not None else value
 
 
+def _merge_entry(event: TicketEvent, data: dict) -> dict | None:
+    """Merge and split (tickets.merge), read by reference: each ticket names the other."""
+    if event.kind == Kind.MERGED_INTO:
+        text = _("This ticket was combined with ticket %(reference)s; the conversation continues there.")
+        return {"text": text % {"reference": data.get("into", "")}, "data": {"reference": data.get("into")}}
+    if event.kind == Kind.MERGED_FROM:
+        text = _("Ticket %(reference)s was combined with this one; its conversation is shown below.")
+        return {"text": text % {"reference": data.get("duplicate", "")}, "data": {"reference": data.get("duplicate")}}
+    if event.kind == Kind.SPLIT_TO:
+        text = _("One of your messages was moved to a new ticket of its own: %(reference)s.")
+        return {
+            "text": text % {"reference": data.get("to", "")},
+            "data": {"reference": data.get("to"), "message_id": data.get("message_id")},
+        }
+    if event.kind == Kind.SPLIT_FROM:
+        text = _("Opened from your message on ticket %(reference)s.")
+        return {
+            "text": text % {"reference": data.get("source", "")},
+            "data": {"reference": data.get("source"), "message_id": data.get("message_id")},
+        }
+    if event.kind == Kind.MESSAGE_ADDED and data.get("reason") == "merged":
+        return {"text": _("Support told you the tickets were combined."), "data": {"by": "system"}}
+    return None
+
+
+MERGE_KINDS = {Kind.MERGED_INTO, Kind.MERGED_FROM, Kind.SPLIT_TO, Kind.SPLIT_FROM}
+
+
 def _entry(event: TicketEvent) -> dict | None:
     data = event.data or {}
+    if event.kind in MERGE_KINDS or (event.kind == Kind.MESSAGE_ADDED and data.get("reason") == "merged"):
+        return _merge_entry(event, data)
     if event.kind == Kind.CREATED:
         return {"text": _("Ticket received."), "data": {}}
     if event.kind in (Kind.STATUS_CHANGED, Kind.REOPENED):

@@ -18,11 +18,15 @@ from .models import Ticket
 TICKET_CREATED = "ticket.created"
 TICKET_STATUS_CHANGED = "ticket.status_changed"
 TICKET_ASSIGNED = "ticket.assigned"
+TICKET_MERGED = "ticket.merged"
+TICKET_SPLIT = "ticket.split"
 
 EVENTS = {
     TICKET_CREATED: _("Ticket created"),
     TICKET_STATUS_CHANGED: _("Ticket status changed"),
     TICKET_ASSIGNED: _("Ticket assigned"),
+    TICKET_MERGED: _("Ticket merged into another"),
+    TICKET_SPLIT: _("Message split into a new ticket"),
 }
 
 
@@ -65,9 +69,21 @@ def _assigned(event: hooks.TicketAssigned) -> None:
     )
 
 
+def _merged(event: hooks.TicketMerged) -> None:
+    # About the duplicate (now closed); the main ticket by reference.
+    _emit(TICKET_MERGED, event.duplicate, event.now, merged_into=event.main.reference)
+
+
+def _split(event: hooks.TicketSplit) -> None:
+    # About the new ticket; where its first message came from by reference.
+    _emit(TICKET_SPLIT, event.ticket, event.now, split_from=event.source.reference, message_id=event.message.pk)
+
+
 def register() -> None:
     """From TicketsConfig.ready()."""
     register_webhook_events(EVENTS)
     hooks.on(hooks.TicketCreated)(_created)
     hooks.on(hooks.StatusChanged)(_status_changed)
     hooks.on(hooks.TicketAssigned)(_assigned)
+    hooks.on(hooks.TicketMerged)(_merged)
+    hooks.on(hooks.TicketSplit)(_split)

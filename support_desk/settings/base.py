@@ -298,6 +298,8 @@ REST_FRAMEWORK = {
         "presence": env("THROTTLE_PRESENCE", default="90/minute"),
         # Reveals of a customer's masked personal data, per staff member (tickets.privacy).
         "reveal": env("THROTTLE_REVEAL", default="60/hour"),
+        # Merges and splits of tickets, per staff member (tickets.merge).
+        "merge_split": env("THROTTLE_MERGE_SPLIT", default="120/hour"),
         # Password reset and e-mail confirmation mails: per client IP, and per target address.
         "account_mail_ip": env("THROTTLE_ACCOUNT_MAIL_IP", default="10/hour"),
         "account_mail_email": env("THROTTLE_ACCOUNT_MAIL_EMAIL", default="3/hour"),

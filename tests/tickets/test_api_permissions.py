@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import User
-from tests.factories import AgentFactory, CategoryFactory, MacroFactory, TicketFactory
+from tests.factories import AgentFactory, CategoryFactory, MacroFactory, MessageFactory, TicketFactory
 from tickets import guest, services
 from tickets.models import Message, Ticket
 
@@ -94,6 +94,23 @@ def access_request(ticket: Ticket, team_agent: User) -> Request:
     return "get", _ticket_url(ticket, "access/"), {}
 
 
+def merge_request(ticket: Ticket, team_agent: User) -> Request:
+    main = TicketFactory(requester=ticket.requester, category=ticket.category)
+    return "post", _ticket_url(ticket, "merge/"), {"data": {"into": main.reference}}
+
+
+def split_request(ticket: Ticket, team_agent: User) -> Request:
+    # The category asks for asset and amount: the new ticket takes the source's.
+    Ticket.objects.filter(pk=ticket.pk).update(asset="USDT", amount=100)
+    message = MessageFactory(ticket=ticket, body="Also, my KYC was rejected.")
+    return "post", _ticket_url(ticket, f"messages/{message.pk}/split/"), {"data": {}}
+
+
+def merge_suggestions_request(ticket: Ticket, team_agent: User) -> Request:
+    TicketFactory(requester=ticket.requester, category=ticket.category)
+    return "get", _ticket_url(ticket, "merge-suggestions/"), {}
+
+
 # Role name -> the conftest fixture that plays it (None: not logged in).
 ROLES: dict[str, str | None] = {
     "anonymous": None,
@@ -127,6 +144,11 @@ ENDPOINTS: dict[str, tuple[Callable[[Ticket, User], Request], tuple[int, ...]]] 
     "reveal": (reveal_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
     # Who opened the ticket: leads and admins; a staff tool customers never learn of (as events).
     "access": (access_request, (401, 404, 404, 403, 404, 200, 200, 401, 401)),
+    # Merge and split (tickets.merge): staff who may see the ticket; the owner may not.
+    "merge": (merge_request, (401, 403, 404, 200, 404, 200, 200, 401, 401)),
+    "split": (split_request, (401, 403, 404, 201, 404, 201, 201, 401, 401)),
+    # The suggestions list the customer's other tickets: a staff tool customers never learn of.
+    "merge_suggestions": (merge_suggestions_request, (401, 404, 404, 200, 404, 200, 200, 401, 401)),
 }
 
 MATRIX = [

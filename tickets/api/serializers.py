@@ -15,6 +15,7 @@ from support_desk.text import validate_visible_text
 from .. import macros as macro_rules
 from .. import incident_view, privacy, secret_guard, sla_view
 from ..categories import active_category
+from ..merge import merged_conversations, merged_into_reference
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent
 from ..selectors import ticket_customer_others, ticket_queue_info
 from ..services import ticket_version
@@ -377,10 +378,29 @@ class RevealSerializer(serializers.Serializer):
     addresses = serializers.ListField(child=serializers.CharField(), required=False)
 
 
+class MergedConversationSerializer(serializers.Serializer):
+    """A ticket merged into this one, read where it is (nothing was moved)."""
+
+    reference = serializers.CharField(source="ticket.reference")
+    subject = serializers.CharField(source="ticket.subject")
+    merged_at = serializers.DateTimeField()
+    chain_head = serializers.CharField(help_text="Its audit chain's head when it was merged (tickets.audit).")
+    chain_length = serializers.IntegerField(help_text="How many events its chain held then.")
+    messages = MessageSerializer(many=True, help_text="Its messages (internal notes never).")
+    attachments = AttachmentSerializer(many=True, help_text="Its files (internal ones never); on its own ticket's URL.")
+
+
 class TicketDetailSerializer(TicketSerializer):
     messages = MessageSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     timeline = serializers.SerializerMethodField()
+    merged_into = serializers.SerializerMethodField(
+        help_text="A ticket merged into another of the same customer: that ticket's reference, where the "
+        "conversation continues (this one is closed and keeps its own messages); null otherwise."
+    )
+    merged_from = serializers.SerializerMethodField(
+        help_text="The tickets merged into this one, with their conversations (read by reference, not moved)."
+    )
     queue = serializers.SerializerMethodField()
     satisfaction = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
@@ -412,6 +432,8 @@ class TicketDetailSerializer(TicketSerializer):
             "messages",
             "attachments",
             "timeline",
+            "merged_into",
+            "merged_from",
             "version",
             "secret_exposed",
             "secret_warning",
@@ -461,6 +483,15 @@ class TicketDetailSerializer(TicketSerializer):
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, ticket: Ticket) -> list[dict]:
         return public_timeline(ticket)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_merged_into(self, ticket: Ticket) -> str | None:
+        return merged_into_reference(ticket)
+
+    @extend_schema_field(MergedConversationSerializer(many=True))
+    def get_merged_from(self, ticket: Ticket) -> list[dict]:
+        # No statement unless the (prefetched) events record a merge.
+        return MergedConversationSerializer(merged_conversations(ticket), many=True).data
 
     @extend_schema_field(SatisfactionOutSerializer(allow_null=True))
     def get_satisfaction(self, ticket: Ticket) -> dict | None:
@@ -720,3 +751,34 @@ class DuplicateCheckSerializer(serializers.Serializer):
     possible_duplicate_of = serializers.CharField(allow_null=True)
     subject = serializers.CharField(allow_null=True)
     status = serializers.CharField(allow_null=True)
+
+
+class MergeRequestSerializer(StrictSerializer):
+    into = serializers.CharField(max_length=20, trim_whitespace=True, help_text="The main ticket's reference.")
+    expected_version = expected_version_field()
+
+
+class SplitRequestSerializer(StrictSerializer):
+    subject = serializers.CharField(
+        max_length=settings.TICKET_SUBJECT_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_visible_text],
+        help_text='The new ticket\'s subject; "Split from <reference>" when left out.',
+    )
+
+
+class MergeSuggestionSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.ChoiceField(choices=Ticket.Status.choices)
+    created_at = serializers.DateTimeField()
+    same = serializers.ChoiceField(
+        choices=["txid", "order_id"],
+        allow_null=True,
+        help_text="The duplicate rule matched: the same transaction hash or order id.",
+    )
+    similarity = serializers.FloatField(help_text="0..1: subject and opening text alike.")
+    score = serializers.FloatField(help_text="The rank: 1 for the same transaction or order, plus the similarity.")
+    suggested = serializers.BooleanField(help_text="Worth a look: the duplicate rule matched, or the texts are alike.")

@@ -29,6 +29,7 @@ from support_desk.throttling import (
     AuthThrottle,
     GuestEmailThrottle,
     GuestIpThrottle,
+    MergeSplitThrottle,
     MessageCreateThrottle,
     PublicThrottle,
     RevealThrottle,
@@ -36,11 +37,11 @@ from support_desk.throttling import (
     UploadThrottle,
 )
 
-from .. import access_log, guest, privacy, queue_version, selectors, services
+from .. import access_log, guest, merge, privacy, queue_version, selectors, services
 from ..exceptions import TicketStale
 from ..export import public_record
 from ..guest import GuestAccess
-from ..models import Ticket
+from ..models import Message, Ticket
 from ..networks import NETWORKS, InvalidIdentifier, network_as_dict, validate_identifier
 from .access import TicketAccessSerializer, reveal_entry
 from .filters import QueueFilter
@@ -56,12 +57,15 @@ from .serializers import (
     EventSerializer,
     GuestLinkRequestSerializer,
     GuestTicketCreateSerializer,
+    MergeRequestSerializer,
+    MergeSuggestionSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     RevealRequestSerializer,
     RevealSerializer,
     SatisfactionOutSerializer,
     SatisfactionSerializer,
+    SplitRequestSerializer,
     StaleSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
@@ -213,6 +217,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return [UploadThrottle()]
         if self.action == "reveal":
             return [RevealThrottle()]
+        if self.action in ("merge", "split"):
+            return [MergeSplitThrottle()]
         return []
 
     def _require_staff(self) -> None:
@@ -506,6 +512,76 @@ class QueuePagination(KeysetPagination):
     # Nearest SLA due time first (no running clock: last), then oldest: ticket_open_queue_idx.
     # `queue_due` is the nearest SLA due time, or the far future when no clock runs (selectors).
     ordering = ("queue_due", "created_at", "id")
+
+    @extend_schema(
+        request=MergeRequestSerializer,
+        responses={200: TicketDetailSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409_STALE, 429: E429},
+        description="Staff: merge this ticket (a duplicate) into `into`, another ticket of the same customer. "
+        "Nothing is moved: this ticket keeps its messages and events, gets a `merged_into` event and is closed; "
+        "the main ticket gets a `merged_from` event with this ticket's reference and audit chain head, shows "
+        "both conversations (`merged_from`), and the customer is told. 409 for two customers' tickets, a ticket "
+        "into itself, one already merged or closed, or a main ticket that is closed or was itself merged. "
+        "`expected_version`: this ticket's version the caller last saw. The answer is the main ticket.",
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, reference=None):
+        duplicate = self.get_object()
+        self._require_staff()
+        serializer = MergeRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        main = selectors.tickets_visible_to(request.user).filter(reference=serializer.validated_data["into"]).first()
+        if main is None:
+            raise ValidationError({"into": [_("No ticket with this reference that you can see.")]})
+        try:
+            main = merge.ticket_merge(
+                duplicate=duplicate,
+                main=main,
+                actor=request.user,
+                now=timezone.now(),
+                expected_version=serializer.validated_data.get("expected_version"),
+            )
+        except TicketStale as stale:
+            return stale_response(stale)
+        return self._detail(main)
+
+    @extend_schema(
+        request=SplitRequestSerializer,
+        responses={201: TicketDetailSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409, 429: E429},
+        parameters=[OpenApiParameter("message_id", int, OpenApiParameter.PATH)],
+        description="Staff: a public message of the ticket's customer becomes the first message of a new ticket "
+        "(same customer, category and team; its own SLA clocks). The message stays where it is: the new "
+        "ticket's first message copies its text and references it, the new ticket gets a `split_from` event, "
+        "this one a `split_to` event. The answer is the new ticket.",
+    )
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[0-9]{1,18})/split")
+    def split(self, request, reference=None, message_id=None):
+        ticket = self.get_object()
+        self._require_staff()
+        message = get_object_or_404(Message.objects.filter(ticket=ticket), pk=message_id)
+        serializer = SplitRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        new = merge.message_split(
+            ticket=ticket,
+            message=message,
+            actor=request.user,
+            now=timezone.now(),
+            subject=serializer.validated_data["subject"],
+        )
+        return self._detail(new, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={200: MergeSuggestionSerializer(many=True), 401: E401, 403: E403, 404: E404},
+        description="Staff: the customer's other open tickets you may see (at most 20), best merge target first: "
+        "the same transaction hash or order id, then text similarity of subject and opening message. "
+        "Suggestions only: nothing is merged. Customers 404 (a staff tool, as the audit trail).",
+    )
+    @action(detail=True, methods=["get"], url_path="merge-suggestions")
+    def merge_suggestions(self, request, reference=None):
+        ticket = self.get_object()
+        if not is_staff_member(request.user):
+            return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+        suggestions = merge.merge_suggestions(ticket=ticket, user=request.user)
+        return Response(MergeSuggestionSerializer(suggestions, many=True).data)
 
 
 @extend_schema_view(
