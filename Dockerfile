@@ -23,10 +23,13 @@ RUN SECRET_KEY=build-only-dummy-secret-key-not-used-at-run-time-0123456789abcdef
     python manage.py collectstatic --noinput
 
 # An unprivileged user owns only what it writes: var/ (beat schedule, local fallbacks) and the uploads.
+# /metrics holds the Prometheus metric files of the web and worker processes (docker-compose.yml
+# mounts one volume there for both; a new volume takes this folder's owner).
 RUN useradd --create-home --uid 10001 desk \
-    && mkdir -p /app/var /data/media \
-    && chown -R desk:desk /app/var /data/media
+    && mkdir -p /app/var /data/media /metrics \
+    && chown -R desk:desk /app/var /data/media /metrics
 USER desk
 
 EXPOSE 8000
-CMD ["gunicorn", "support_desk.wsgi", "-b", "0.0.0.0:8000", "-w", "3", "--access-logfile", "-"]
+# Workers, threads, timeouts, keep-alive and the access log (with the request id): gunicorn.conf.py.
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "support_desk.wsgi"]

@@ -15,10 +15,11 @@ LOCALES ?= zh_Hans
 I18N_IGNORE := --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format migrations-check bench messages clean distclean
+.PHONY: help venv run serve test lint format migrations-check bench messages clean distclean
 
 help:
 	@echo "make run               install, migrate, seed demo data, start web + worker + beat (Ctrl-C stops; PORT=8001, SITE_URL defaults to http://localhost:\$$PORT)"
+	@echo "make serve             the production web server alone: gunicorn -c gunicorn.conf.py (settings from DJANGO_SETTINGS_MODULE)"
 	@echo "make test              run the test suite (PYTEST_ARGS='-k claim -x' passes options)"
 	@echo "make lint              ruff check + ruff format --check"
 	@echo "make format            ruff format + ruff check --fix"
@@ -37,6 +38,11 @@ $(STAMP): $(REQUIREMENTS)
 
 run:
 	bash scripts/run.sh
+
+# The web server as production runs it (Dockerfile, docker-compose.yml): workers, threads, timeouts, the
+# access log with request ids and the Prometheus multiprocess folder come from gunicorn.conf.py.
+serve: $(STAMP)
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py support_desk.wsgi
 
 test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

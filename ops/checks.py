@@ -18,10 +18,11 @@ def metrics_protection(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
         ]
     token, networks = settings.METRICS_TOKEN, settings.METRICS_ALLOWED_NETWORKS
     if not token and not networks:
+        # Closed to everyone is safe, so not a warning; but nothing can scrape it.
         return [
-            checks.Warning(
+            checks.Info(
                 "Neither METRICS_TOKEN nor METRICS_ALLOWED_NETWORKS is set: /metrics answers 403 to every scraper.",
-                id="ops.W002",
+                id="ops.I001",
             )
         ]
     if token and len(token) < METRICS_TOKEN_MIN_LENGTH:
