@@ -50,6 +50,12 @@ def clocks_held(event: hooks.ClocksHeld) -> None:
     services.sla_clocks_hold(ticket_ids=event.ticket_ids, held=event.held, now=event.now)
 
 
+def complaint_marked(event: hooks.ComplaintMarked) -> None:
+    from .complaints.services import complaint_marked as marked
+
+    marked(ticket=event.ticket, now=event.now)
+
+
 def connect() -> None:
     hooks.on(hooks.TicketCreating)(ticket_creating)
     hooks.on(hooks.TicketCreated)(ticket_created)
@@ -57,4 +63,5 @@ def connect() -> None:
     hooks.on(hooks.StatusChanged)(status_changed)
     hooks.on(hooks.TicketReclassified)(ticket_reclassified)
     hooks.on(hooks.TicketsReclassified)(tickets_reclassified)
+    hooks.on(hooks.ComplaintMarked)(complaint_marked)
     hooks.on(hooks.ClocksHeld)(clocks_held)

@@ -89,6 +89,15 @@ def default_pause_statuses() -> dict:
     return {metric: [Ticket.Status.PENDING_CUSTOMER] for metric in Metric.values}
 
 
+class ComplaintPreset(models.TextChoices):
+    """The statutory deadlines a formal complaint policy encodes (sla.complaints.presets)."""
+
+    EU_MICA = "eu_mica", _("EU MiCA art. 71 + Delegated Regulation (EU) 2025/294")
+    UK_DISP = "uk_disp", _("UK FCA DISP 1")
+    UK_DISP_PAYMENTS = "uk_disp_payments", _("UK FCA DISP 1: payment and e-money services")
+    NYDFS = "nydfs", _("NYDFS guidance of 30 May 2024")
+
+
 class SlaPolicy(models.Model):
     """Ordered; the first active policy whose conditions all match a ticket applies.
     An empty condition matches anything."""
@@ -104,6 +113,19 @@ class SlaPolicy(models.Model):
     tiers = models.JSONField(_("customer tiers"), default=list, blank=True)
     channels = models.JSONField(_("channels"), default=list, blank=True)
     is_complaint = models.BooleanField(_("formal complaint"), null=True, blank=True, help_text=_("Empty: any ticket."))
+    # A formal complaint policy: the preset whose deadlines apply to the complaints it matches,
+    # each deadline overridable ({"final_response": {"amount": 6, "unit": "calendar_weeks"}}), and
+    # the contact the acknowledgement gives.
+    complaint_preset = models.CharField(
+        _("complaint preset"), max_length=20, choices=ComplaintPreset.choices, blank=True, default=""
+    )
+    complaint_deadlines = models.JSONField(
+        _("complaint deadlines (overrides)"),
+        default=dict,
+        blank=True,
+        help_text=_('e.g. {"acknowledgement": {"amount": 60, "unit": "working_minutes"}}'),
+    )
+    complaint_contact = models.CharField(_("complaint contact"), max_length=200, blank=True, default="")
     pause_statuses = models.JSONField(
         _("statuses that pause each metric"),
         default=default_pause_statuses,
@@ -135,6 +157,11 @@ class SlaPolicy(models.Model):
             errors["pause_statuses"] = _("Keys must be metrics.")
         elif any(set(v) - set(Ticket.Status.values) for v in pauses.values()):
             errors["pause_statuses"] = _("Values must be lists of statuses.")
+        from .complaints.presets import deadline_override_errors
+
+        override_errors = deadline_override_errors(self.complaint_deadlines)
+        if override_errors:
+            errors["complaint_deadlines"] = override_errors
         if errors:
             raise ValidationError(errors)
 
@@ -416,3 +443,112 @@ class BacklogSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.open_tickets}"
+
+
+class Complaint(models.Model):
+    """A formal complaint: one per ticket, from when it was received to its final response.
+    The register and the regulator's report read these rows (sla.complaints.reports)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", _("Upheld")
+        PARTLY_UPHELD = "partly_upheld", _("Partly upheld")
+        REJECTED = "rejected", _("Rejected")
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="complaint")
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints", db_index=False
+    )
+    preset = models.CharField(_("preset"), max_length=20, choices=ComplaintPreset.choices)
+    received_at = models.DateTimeField(_("received at"))
+    language = models.CharField(_("language of the complaint"), max_length=8, default="en")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    holding_reply_at = models.DateTimeField(_("holding reply at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("final response at"), null=True, blank=True)
+    summary_resolution = models.BooleanField(_("summary resolution"), default=False)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["received_at"], name="complaint_received_idx")]
+        verbose_name = _("formal complaint")
+        verbose_name_plural = _("formal complaints")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.preset} ({self.status})"
+
+
+class ComplaintDeadline(models.Model):
+    """One statutory deadline of a complaint (the periodic update: one per cycle). Open while
+    next_check_at is set; the complaint sweep records its breach once, at due_at, by a
+    conditional update."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+        FINAL_RESPONSE = "final_response", _("Final response")
+        EXTENDED_FINAL_RESPONSE = "extended_final_response", _("Final response (extended)")
+        UPDATE = "update", _("Progress update")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadlines", db_index=False)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    cycle = models.PositiveIntegerField(_("cycle"), default=1)
+    due_at = models.DateTimeField(_("due at"))
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["complaint_id", "due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "kind", "cycle"], name="complaint_deadline_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_check_at"],
+                condition=models.Q(next_check_at__isnull=False),
+                name="complaint_deadline_due_idx",
+            ),
+        ]
+        verbose_name = _("complaint deadline")
+        verbose_name_plural = _("complaint deadlines")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} #{self.cycle} {self.due_at:%Y-%m-%d}"
+
+
+class ComplaintLetter(models.Model):
+    """A letter sent about a complaint: a public message on the ticket (its text, kept in the
+    record and the export) and an e-mail, in the complaint's language."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+        HOLDING_REPLY = "holding_reply", _("Holding reply")
+        UPDATE = "update", _("Progress update")
+        FINAL_RESPONSE = "final_response", _("Final response")
+        SUMMARY_RESOLUTION = "summary_resolution", _("Summary resolution communication")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="letters")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    message = models.ForeignKey(
+        "tickets.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    language = models.CharField(_("language"), max_length=8)
+    sent_at = models.DateTimeField(_("sent at"))
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        verbose_name = _("complaint letter")
+        verbose_name_plural = _("complaint letters")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind}"

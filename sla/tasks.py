@@ -29,3 +29,10 @@ def recompute_task(policy_ids: list[int] | None = None) -> int:
 @shared_task(name="sla.backlog_snapshot", acks_late=True, time_limit=300, ignore_result=True)
 def backlog_snapshot_task() -> int:
     return backlog_snapshot_take(now=timezone.now())
+
+
+@shared_task(name="sla.complaint_deadlines", acks_late=True, time_limit=300, ignore_result=True)
+def complaint_deadlines_task() -> dict:
+    from .complaints.services import complaint_deadlines_sweep
+
+    return complaint_deadlines_sweep(now=timezone.now()).as_dict()

@@ -214,7 +214,15 @@ def guest_identity_create(*, email: str, language: str) -> User:
 @transaction.atomic
 @sensitive_variables()  # the customer's text: never in an error report's frame variables
 def guest_ticket_create(
-    *, email: str, category: Category, subject: str, body: str, fields, language: str, now: datetime
+    *,
+    email: str,
+    category: Category,
+    subject: str,
+    body: str,
+    fields,
+    language: str,
+    is_complaint: bool = False,
+    now: datetime,
 ) -> Ticket:
     """A ticket from someone who cannot log in. It gets a guest identity of its own, whoever
     owns the address: filing with somebody's e-mail never reaches their account, tier or
@@ -229,6 +237,7 @@ def guest_ticket_create(
         fields=fields,
         channel=Ticket.Channel.GUEST,
         language=language,
+        is_complaint=is_complaint,
         now=now,
     )
     emails.guest_link(ticket=ticket, email=email, now=now)

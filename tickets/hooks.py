@@ -102,6 +102,17 @@ class TicketReclassified:
 
 
 @dataclass(frozen=True, slots=True)
+class ComplaintMarked:
+    """The ticket became a formal complaint (filed as one, or marked later: its
+    complaint_received_at is set), or stopped being one (`is_complaint` false). The complaint
+    handling (sla.complaints) starts its statutory deadlines or stops them."""
+
+    ticket: Ticket
+    actor_id: int | None
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class GuestLinkFirstUsed:
     """A guest link was opened for the first time: its holder proved the mailbox (after the
     ticket joined the account with that address, if any). Sent once per link."""
@@ -118,6 +129,7 @@ Event = (
     | StatusChanged
     | TicketAssigned
     | TicketReclassified
+    | ComplaintMarked
     | GuestLinkFirstUsed
 )
 _listeners: dict[type, list[Callable]] = defaultdict(list)

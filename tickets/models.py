@@ -219,6 +219,9 @@ class Ticket(models.Model):
     memo = models.CharField(_("memo / tag"), max_length=64, blank=True)
     order_id = models.CharField(_("order ID"), max_length=64, blank=True)
     is_complaint = models.BooleanField(_("formal complaint"), default=False)
+    # When the formal complaint was received (the statutory deadlines run from it): the filing time
+    # when it was filed as one, else when the customer or an agent marked it.
+    complaint_received_at = models.DateTimeField(_("complaint received at"), null=True, blank=True)
     # A seed phrase, key, API secret or 2FA code was pasted (and removed before storing): the
     # customer must treat it as compromised; the security team owns the ticket.
     secret_exposed = models.BooleanField(_("secret exposed"), default=False)

@@ -106,6 +106,24 @@ def agent_replied(*, ticket: Ticket, message: Message, now: datetime) -> None:
     _to_customer(ticket=ticket, template="agent_replied", now=now, message_id=message.pk, agent_name=agent_name)
 
 
+def letter_sent(*, ticket: Ticket, message: Message, title: str, language: str, now: datetime) -> None:
+    """A formal letter (a complaint's acknowledgement, holding reply, final response...) by
+    e-mail, in the letter's language (`title`: its heading, already in that language). Its text
+    is the message's, read when the mail is sent."""
+    context = {**_customer_context(ticket), "message_id": message.pk, "title": title}
+    to = ticket.requester.email
+    outbox_enqueue_template(
+        to=to,
+        template="letter_sent",
+        context=context,
+        language=language,
+        purpose="letter_sent",
+        ticket_reference=ticket.reference,
+        mint=_guest_mint(ticket, to),
+        now=now,
+    )
+
+
 def _agent_replied_context(facts: dict[str, Any]) -> dict[str, Any]:
     body = Message.objects.filter(pk=facts.get("message_id")).values_list("body", flat=True).first() or ""
     return {**facts, "message": {"body": body}}
@@ -184,4 +202,5 @@ def account_compromise_reported(*, ticket: Ticket, email: str, verified: bool, n
 def register() -> None:
     """From TicketsConfig.ready(): what the ticket templates read when they are sent."""
     register_email_context("agent_replied", _agent_replied_context)
+    register_email_context("letter_sent", _agent_replied_context)
     register_email_context("ticket_assigned", _ticket_assigned_context)

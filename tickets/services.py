@@ -214,8 +214,10 @@ def ticket_create(
     fields: TicketFields,
     channel: str = Ticket.Channel.WEB,
     language: str = "en",
+    is_complaint: bool = False,
     now: datetime,
 ) -> Ticket:
+    """A new ticket. `is_complaint`: the customer files it as a formal complaint (received now)."""
     fields = ticket_fields_validated(category=category, fields=fields)  # TicketInvalid with field errors
     duplicate = find_possible_duplicate(requester=requester, category=category, fields=fields)
     priority = initial_priority(category=category, requester=requester, asset=fields.asset, amount=fields.amount)
@@ -242,6 +244,8 @@ def ticket_create(
         memo=texts["memo"],
         order_id=fields.order_id,
         secret_exposed=bool(secret_kinds),
+        is_complaint=is_complaint,
+        complaint_received_at=now if is_complaint else None,
         possible_duplicate_of=duplicate,
         created_at=now,
         updated_at=now,
@@ -283,6 +287,8 @@ def ticket_create(
         )
         # What the customer reads at once in the answer (not stored: it is in their language).
         ticket.secret_warning = secret_guard.warning_for(secret_kinds)
+    if is_complaint:
+        events.append(audit.record(ticket, actor=requester, kind=Kind.COMPLAINT_CHANGED, at=now, is_complaint=True))
     _remember_new_rows(ticket, messages=[message])
     hooks.emit(hooks.TicketCreated(ticket=ticket, now=now))
     # The listeners' events (an incident's link) stay remembered, between creation's and routing's.
@@ -292,6 +298,8 @@ def ticket_create(
         # Counted once, inside the transaction: the e-mail and the API's answer say the same place.
         ticket.queue_info = ticket_queue_info(ticket=ticket, now=now)
         emails.ticket_created(ticket=ticket, queue=ticket.queue_info, now=now)
+    if is_complaint:  # last: the complaint's deadlines and acknowledgement (sla.complaints)
+        hooks.emit(hooks.ComplaintMarked(ticket=ticket, actor_id=requester.pk, now=now))
     return ticket
 
 
@@ -579,17 +587,77 @@ def ticket_change_category(
 
 @transaction.atomic
 def ticket_set_complaint(
-    *, ticket: Ticket, actor: User, is_complaint: bool, now: datetime, recompute_sla: bool = True
+    *, ticket: Ticket, actor: User | None, is_complaint: bool, now: datetime, recompute_sla: bool = True
 ) -> Ticket:
+    """Mark (or, staff only, unmark) a formal complaint. The customer who filed the ticket may
+    mark it later; it is then received now, and the statutory deadlines run from that moment."""
+    if actor is not None and not is_staff_member(actor):
+        if actor.pk != ticket.requester_id:
+            raise TicketForbidden(_("Only the customer who opened the ticket can make it a formal complaint."))
+        if not is_complaint:
+            raise TicketForbidden(_("Only support staff can withdraw the formal complaint flag."))
     locked = _lock(ticket)
     if locked.is_complaint == is_complaint:
         return locked
+    if is_complaint and locked.status == Status.CLOSED:
+        raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
     locked.is_complaint = is_complaint
-    _touch(locked, now, "is_complaint")
+    locked.complaint_received_at = now if is_complaint else None
+    _touch(locked, now, "is_complaint", "complaint_received_at")
+    # When marked, received at the event's time (complaint_received_at).
     audit.record(locked, actor=actor, kind=Kind.COMPLAINT_CHANGED, at=now, is_complaint=is_complaint)
     if recompute_sla:
         hooks.emit(hooks.TicketReclassified(ticket=locked, now=now))
+    hooks.emit(hooks.ComplaintMarked(ticket=locked, actor_id=actor.pk if actor else None, now=now))
     return locked
+
+
+@transaction.atomic
+def letter_add(*, ticket: Ticket, author: User | None, body: str, letter: str, now: datetime) -> Message:
+    """A formal letter to the customer (a complaint's acknowledgement, holding reply, final
+    response...): a public message, kept in the record and the export like any reply. Written by
+    an agent it is their reply (first response, status as message_add); written by the desk
+    itself (author None: the acknowledgement) it moves nothing. The caller e-mails it."""
+    if author is not None:
+        _require_staff(author)
+        check_outbound(body)
+    locked = _lock(ticket)
+    if locked.status == Status.CLOSED:
+        raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
+    message = Message.objects.create(ticket=locked, author=author, kind=Message.Kind.PUBLIC, body=body, created_at=now)
+    audit.record(
+        locked,
+        actor=author,
+        kind=Kind.MESSAGE_ADDED,
+        at=now,
+        message_id=message.pk,
+        internal=False,
+        by="agent" if author is not None else "system",
+        letter=letter,
+    )
+    if author is None:
+        _touch(locked, now)
+        return message
+    hooks.emit(hooks.MessageAdded(ticket=locked, message=message, by_staff=True, now=now))
+    if locked.first_response_at is None:
+        locked.first_response_at = now
+        _touch(locked, now, "first_response_at")
+        audit.record(locked, actor=author, kind=Kind.FIRST_RESPONSE, at=now, message_id=message.pk)
+    if locked.status == Status.NEW:
+        _transition(locked, to=Status.OPEN, actor=author, now=now, reason="first_response")
+    else:
+        _touch(locked, now)
+    return message
+
+
+@transaction.atomic
+def note_add(*, ticket: Ticket, body: str, now: datetime) -> Message:
+    """An internal note by the desk itself (a draft or a prompt for the agents)."""
+    locked = _lock(ticket)
+    message = Message.objects.create(ticket=locked, author=None, kind=Message.Kind.INTERNAL, body=body, created_at=now)
+    audit.record(locked, actor=None, kind=Kind.MESSAGE_ADDED, at=now, message_id=message.pk, internal=True, by="system")
+    _touch(locked, now)
+    return message
 
 
 @transaction.atomic

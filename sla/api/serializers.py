@@ -90,9 +90,20 @@ class PolicySerializer(StrictSerializer, serializers.ModelSerializer):
             "is_complaint",
             "pause_statuses",
             "targets",
+            "complaint_preset",
+            "complaint_deadlines",
+            "complaint_contact",
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]
+
+    def validate_complaint_deadlines(self, value: dict) -> dict:
+        from ..complaints.presets import deadline_override_errors
+
+        error = deadline_override_errors(value)
+        if error:
+            raise serializers.ValidationError(error)
+        return value
 
     def validate_pause_statuses(self, value: dict) -> dict:
         unknown = set(value) - set(Metric.values)

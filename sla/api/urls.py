@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import complaints, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("sla/policies", views.PolicyViewSet, basename="sla-policy")
@@ -10,5 +10,9 @@ router.register("sla/escalation-rules", views.EscalationRuleViewSet, basename="s
 
 urlpatterns = [
     path("reports/sla/", views.SlaReportView.as_view(), name="sla-report"),
+    path("reports/complaints/", complaints.ComplaintsReportView.as_view(), name="complaints-report"),
+    path("complaints/", complaints.ComplaintRegisterView.as_view(), name="complaint-register"),
+    path("complaints/<str:reference>/", complaints.ComplaintDetailView.as_view(), name="complaint-detail"),
+    path("complaints/<str:reference>/letters/", complaints.ComplaintLetterView.as_view(), name="complaint-letters"),
     *router.urls,
 ]

@@ -412,6 +412,10 @@ SLA_SOLVED_AUTO_CLOSE_DAYS = env.int("SLA_SOLVED_AUTO_CLOSE_DAYS", default=3)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
 CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS}
 CELERY_BEAT_SCHEDULE["sla-reminders"] = {"task": "sla.customer_reminders", "schedule": 60.0}
+# Formal complaints' statutory deadlines (sla.complaints): each missed one recorded once, at its due time.
+CELERY_BEAT_SCHEDULE["sla-complaint-deadlines"] = {"task": "sla.complaint_deadlines", "schedule": 60.0}
+# The contact an acknowledgement gives when the complaint policy names none.
+COMPLAINTS_CONTACT = env("COMPLAINTS_CONTACT", default="complaints@desk.example")
 # How often the open tickets are counted for the report's backlog over time (the day keeps its last count).
 SLA_BACKLOG_SNAPSHOT_SECONDS = env.float("SLA_BACKLOG_SNAPSHOT_SECONDS", default=900)
 CELERY_BEAT_SCHEDULE["sla-backlog-snapshot"] = {

@@ -437,6 +437,7 @@ class TicketDetailSerializer(TicketSerializer):
             "version",
             "secret_exposed",
             "secret_warning",
+            "complaint_received_at",
             "incident",
         ]
 
@@ -534,6 +535,9 @@ class TicketCreateSerializer(StrictSerializer):
     address = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
     memo = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     order_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    is_complaint = serializers.BooleanField(
+        required=False, default=False, help_text="File it as a formal complaint (received now)."
+    )
 
     def validate_amount(self, value: Decimal | None) -> Decimal | None:
         if value is not None and value <= 0:
@@ -546,6 +550,10 @@ class TicketCreateSerializer(StrictSerializer):
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+
+class ComplaintMarkSerializer(StrictSerializer):
+    is_complaint = serializers.BooleanField(required=False, default=True)
 
 
 class TicketUpdateSerializer(StrictSerializer):

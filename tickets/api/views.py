@@ -52,6 +52,7 @@ from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CategorySerializer,
+    ComplaintMarkSerializer,
     DuplicateCheckSerializer,
     DuplicateQuerySerializer,
     EventSerializer,
@@ -258,6 +259,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             fields=fields,
             channel="api" if request.auth else "web",
             language=(get_language() or "en").lower(),
+            is_complaint=data["is_complaint"],
             now=timezone.now(),
         )
         if not is_staff_member(request.user):
@@ -373,6 +375,24 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._detail(ticket)
 
     @extend_schema(request=None, responses={200: TicketDetailSerializer, 401: E401, 404: E404, 409: E409})
+    @extend_schema(
+        request=ComplaintMarkSerializer,
+        responses={200: TicketDetailSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409},
+        description="Mark the ticket as a formal complaint (the customer who filed it, or staff), received now; "
+        'staff may withdraw the mark with `{"is_complaint": false}`.',
+    )
+    @action(detail=True, methods=["post"])
+    def complaint(self, request, reference=None):
+        serializer = ComplaintMarkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.ticket_set_complaint(
+            ticket=self.get_object(),
+            actor=request.user,
+            is_complaint=serializer.validated_data["is_complaint"],
+            now=timezone.now(),
+        )
+        return self._detail(ticket)
+
     @action(detail=True, methods=["post"])
     def reopen(self, request, reference=None):
         ticket = services.ticket_reopen(ticket=self.get_object(), actor=request.user, now=timezone.now())
@@ -709,6 +729,7 @@ class GuestTicketCreateView(APIView):
             body=data["body"],
             fields=services.TicketFields(**{name: data[name] for name in services.STRUCTURED_FIELDS}),
             language=(get_language() or "en").lower(),
+            is_complaint=data["is_complaint"],
             now=timezone.now(),
         )
         answer = {"detail": _("Thank you. We have e-mailed a private link to your ticket to this address.")}

@@ -1,0 +1,1 @@
+"""Formal complaints in the SLA engine: statutory presets, deadlines, letters, the register."""
