@@ -66,7 +66,7 @@ def policies(n: int) -> None:
 
 # Fixed counts: (url, query, queries). The lists are public (articles, incidents) or the lead's.
 ARTICLES_QUERIES = 2  # count, page (category joined)
-INCIDENTS_QUERIES = 2  # incidents, their categories (prefetched)
+INCIDENTS_QUERIES = 3  # incidents, their categories and their updates (prefetched)
 MACRO_QUERIES = 3  # role, count, page
 
 

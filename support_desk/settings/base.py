@@ -331,6 +331,7 @@ SPECTACULAR_SETTINGS = {
         "OfficialContactChannelEnum": "knowledge.models.OfficialContact.Channel",
         "MetricEnum": "sla.models.Metric",
         "TierEnum": "accounts.models.CustomerProfile.Tier",
+        "IncidentStatusEnum": "incidents.models.Incident.Status",
         # A ticket's waiting side and a person's role share one set of values.
         "PartyEnum": [("agent", "agent"), ("customer", "customer")],
     },

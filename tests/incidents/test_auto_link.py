@@ -89,7 +89,9 @@ def test_a_ticket_about_another_asset_is_not_linked(api_client, customer, btc_in
 
 
 def test_a_resolved_incident_links_nothing(api_client, customer, btc_incident, lead):
-    incident_post_update(actor=lead, incident=btc_incident, body="Fixed.", status=Incident.Status.RESOLVED, now=FIXED_NOW)
+    incident_post_update(
+        actor=lead, incident=btc_incident, body="Fixed.", status=Incident.Status.RESOLVED, now=FIXED_NOW
+    )
     assert post(api_client, customer).json()["incident"] is None
 
 
