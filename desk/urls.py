@@ -9,6 +9,7 @@ urlpatterns = [
     re_path(r"^macros/$", views.MacrosView.as_view(), name="macros"),
     re_path(r"^reports/$", views.ReportsView.as_view(), name="reports"),
     re_path(r"^access/$", views.AccessView.as_view(), name="access"),
+    re_path(r"^complaints/$", views.ComplaintsView.as_view(), name="complaints"),
     re_path(r"^contacts/$", views.OfficialContactsView.as_view(), name="contacts"),
     re_path(r"^security/$", views.SecurityView.as_view(), name="security"),
     # The API's reference alphabet; anything else is a plain 404 without touching the API.

@@ -102,6 +102,13 @@ class AccessView(LeadsPage):
     forbidden_reason = "access"
 
 
+class ComplaintsView(LeadsPage):
+    """The complaints register and report for leads and admins (the data: GET complaints/ and
+    reports/complaints/, IsLeadOrAdmin)."""
+
+    template_name = "desk/complaints.html"
+
+
 class SecurityView(DeskPage):
     """Two-factor authentication for the signed-in staff member: set up an authenticator app from
     a QR code, confirm it with a first code, get recovery codes (shown once), make new ones, or

@@ -1,7 +1,7 @@
 """Formal complaints: the register and report (leads and admins), a complaint's deadlines and
 letters (staff who see the ticket), and the letters agents send."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,12 +78,12 @@ class ComplaintSerializer(serializers.ModelSerializer):
     def _deadlines(self, complaint: Complaint) -> list[ComplaintDeadline]:
         return list(complaint.deadlines.all())  # prefetched
 
-    def get_decision_due_at(self, complaint: Complaint):
+    def get_decision_due_at(self, complaint: Complaint) -> datetime | None:
         decisions = [d for d in self._deadlines(complaint) if d.kind in complaints.DECISION_KINDS and not d.stopped_at]
         latest = max(
             decisions, key=lambda d: (d.kind == ComplaintDeadline.Kind.EXTENDED_FINAL_RESPONSE, d.cycle), default=None
         )
-        return serializers.DateTimeField().to_representation(latest.due_at) if latest else None
+        return latest.due_at if latest else None
 
     def get_breaches(self, complaint: Complaint) -> list[str]:
         return sorted({d.kind for d in self._deadlines(complaint) if d.breached_at is not None})

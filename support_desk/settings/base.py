@@ -334,6 +334,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "incidents.models.Incident.Status",
         # A ticket's waiting side and a person's role share one set of values.
         "PartyEnum": [("agent", "agent"), ("customer", "customer")],
+        "ComplaintStatusEnum": "sla.models.Complaint.Status",
+        "ComplaintPresetEnum": "sla.models.ComplaintPreset",
     },
 }
 

@@ -125,7 +125,7 @@ def test_the_register_lists_complaints_with_their_deadlines_and_breaches(api_cli
     complaint_deadlines_sweep(now=RECEIVED + timedelta(days=70))
     api_client.force_authenticate(lead)
     response = api_client.get("/api/v1/complaints/")
-    (row,) = response.data["results"]
+    (row,) = response.json()["results"]
     assert row["reference"] == ticket.reference
     assert row["breaches"] == ["final_response"]
     assert row["decision_due_at"].startswith("2026-03-15")

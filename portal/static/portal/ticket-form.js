@@ -594,6 +594,8 @@ el.summary.addEventListener("click", (event) => {
 function payload() {
   const data = { category: state.category.code, subject: value("subject"), body: field("body").value.trim() };
   if (mode === "guest") data.email = value("email");
+  const complaint = document.getElementById("f-is_complaint");
+  if (complaint && complaint.checked) data.is_complaint = true;
   for (const name of STRUCTURED) {
     if (!isShown(name) || !value(name)) continue;
     data[name] = name === "amount" ? normaliseAmount(value(name)) : value(name);
