@@ -29,6 +29,7 @@ import {
   toast,
   uploadFile,
 } from "./common.js";
+import { mergedSections, setupMerge, setupSplit } from "./merge.js";
 import { showStaleChanges, startPresence } from "./presence.js";
 
 const root = document.getElementById("ticket-root");
@@ -51,6 +52,13 @@ const releaseButton = el("release-button");
 const attachInput = el("attach-input");
 const attachInternal = el("attach-internal");
 const auditDialog = el("audit");
+// Merge and split (merge.js): after a merge this ticket is closed and points at the one kept.
+const mergeUi = setupMerge({
+  base,
+  getTicket: () => state.ticket,
+  onMerged: async () => applyResult(await api.get(base).catch(() => null)),
+});
+const splitUi = setupSplit({ base });
 
 const state = {
   ticket: null,
@@ -199,6 +207,14 @@ function eventText(event) {
       return gettext("Private links revoked");
     case "requester_changed":
       return gettext("Requester changed");
+    case "merged_into":
+      return fmt(gettext("Merged into %(reference)s"), { reference: d.into || "" });
+    case "merged_from":
+      return fmt(gettext("%(reference)s merged into this ticket"), { reference: d.duplicate || "" });
+    case "split_to":
+      return fmt(gettext("A message was split into %(reference)s"), { reference: d.to || "" });
+    case "split_from":
+      return fmt(gettext("Split from %(reference)s"), { reference: d.source || "" });
     case "pii_revealed":
       return fmt(gettext("Customer data revealed: %(fields)s"), { fields: (d.fields || []).map(revealFieldLabel).join(", ") });
     default:
@@ -221,9 +237,13 @@ const TIMELINE_EVENTS = new Set([
   "sla_breached",
   "escalated",
   "rated",
+  "merged_into",
+  "merged_from",
+  "split_to",
+  "split_from",
 ]);
 
-function messageItem(message) {
+function messageItem(message, { splittable = true } = {}) {
   const kind = message.kind || (message.internal ? "internal" : "public");
   const role = message.author ? message.author.role : "system";
   if (kind === "internal") {
@@ -264,6 +284,10 @@ function messageItem(message) {
       h("strong", { text: personName(message.author) }),
       h("span", { class: `role role-${role}`, text: who }),
       h("time", { datetime: message.created_at, title: formatDateTime(message.created_at), text: formatRelative(message.created_at) }),
+      // A customer's message about another matter becomes a ticket of its own (tickets.merge).
+      splittable && role === "customer" && !state.ticket.merged_into
+        ? h("button", { type: "button", class: "link-button msg-split", text: gettext("Split into a new ticket"), on: { click: () => splitUi.open(message) } })
+        : null,
     ),
     h("div", { class: "msg-body", text: message.body }),
   );
@@ -303,6 +327,7 @@ function renderTimeline() {
     ...(t.messages || []).map((m) => ({ at: m.created_at, order: 1, node: () => messageItem(m) })),
     ...(t.attachments || []).map((a) => ({ at: a.created_at, order: 2, node: () => attachmentItem(a) })),
     ...state.events.filter((e) => TIMELINE_EVENTS.has(e.kind)).map((e) => ({ at: e.at, order: 3, node: () => eventItem(e) })),
+    ...mergedSections(t, { messageItem: (m) => messageItem(m, { splittable: false }), attachmentItem }),
   ];
   items.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.order - b.order);
   const atBottom = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 40;
@@ -485,6 +510,7 @@ function renderMacros() {
 }
 
 function render() {
+  mergeUi.render();
   renderHeader();
   renderTimeline();
   renderControls();

@@ -131,7 +131,64 @@ function renderHead(ticket) {
       ),
     );
   }
+  if (ticket.merged_into) {
+    // A merged duplicate (guests see it; a logged-in customer is taken to the main ticket).
+    extras.push(
+      h(
+        "p",
+        { class: "alert alert-info mb-0", role: "status" },
+        fmt(gettext("This ticket was combined with ticket %(reference)s; the conversation continues there."), { reference: ticket.merged_into }),
+        " ",
+        guestToken ? null : h("a", { class: "mono", href: `/tickets/${encodeURIComponent(ticket.merged_into)}/`, text: gettext("Go to that ticket") }),
+      ),
+    );
+  }
   replaceChildren($("move-banner"), ...extras);
+}
+
+/** The tickets merged into this one: their conversations, read where they are (not moved). */
+function renderMergedFrom(ticket) {
+  let box = document.getElementById("merged-from");
+  const merged = ticket.merged_from || [];
+  if (!merged.length) {
+    if (box) box.remove();
+    return;
+  }
+  if (!box) {
+    box = h("div", { id: "merged-from", class: "merged-from" });
+    $("messages").after(box);
+  }
+  replaceChildren(
+    box,
+    ...merged.map((conversation) =>
+      h(
+        "section",
+        { class: "merged-conversation", "aria-label": fmt(gettext("Merged from %(reference)s"), { reference: conversation.reference }) },
+        h("h3", { class: "merged-title" }, fmt(gettext("Merged from %(reference)s"), { reference: conversation.reference }), " · ", h("span", { class: "muted", text: conversation.subject })),
+        h(
+          "ol",
+          { class: "conversation" },
+          ...(conversation.messages || []).map((m) => {
+            const role = m.author && m.author.role === "agent" ? "agent" : "customer";
+            const name = role === "customer" ? gettext("You") : (m.author && m.author.name) || gettext("Exchange Support");
+            return h(
+              "li",
+              { class: `msg msg-${m.kind === "system" ? "system" : role}` },
+              h("div", { class: "msg-head" }, h("span", { class: "msg-author", text: name }), h("time", { datetime: m.created_at, text: formatDateTime(m.created_at) })),
+              h("div", { class: "msg-body", text: m.body }),
+            );
+          }),
+        ),
+        (conversation.attachments || []).length
+          ? h(
+              "ul",
+              { class: "attachment-list" },
+              ...conversation.attachments.map((file) => h("li", {}, h("span", { text: file.name }), " ", h("span", { class: "mono small muted", text: `SHA-256 ${file.sha256}` }))),
+            )
+          : null,
+      ),
+    ),
+  );
 }
 
 function tickCountdown() {
@@ -524,6 +581,7 @@ function render(ticket, { announceNew = false } = {}) {
   renderPromise(ticket);
   renderRating(ticket);
   renderMessages(ticket, { announceNew });
+  renderMergedFrom(ticket);
   renderReplyForm(ticket);
   renderTimeline(ticket);
   renderDetails(ticket);
@@ -558,6 +616,11 @@ async function load({ quiet = false, announceNew = false } = {}) {
   state.loading = true;
   try {
     const ticket = await api.get(base());
+    if (ticket.merged_into && !guestToken) {
+      // Merged into another ticket of the customer's: the conversation continues there.
+      window.location.replace(`/tickets/${encodeURIComponent(ticket.merged_into)}/`);
+      return;
+    }
     render(ticket, { announceNew });
     $("poll-status").textContent = fmt(gettext("Updated %(time)s"), {
       time: new Intl.DateTimeFormat(document.documentElement.lang, { timeStyle: "short" }).format(new Date()),
