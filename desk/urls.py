@@ -7,6 +7,7 @@ app_name = "desk"
 urlpatterns = [
     re_path(r"^$", views.QueueView.as_view(), name="queue"),
     re_path(r"^macros/$", views.MacrosView.as_view(), name="macros"),
+    re_path(r"^incidents/$", views.IncidentsView.as_view(), name="incidents"),
     re_path(r"^reports/$", views.ReportsView.as_view(), name="reports"),
     re_path(r"^access/$", views.AccessView.as_view(), name="access"),
     re_path(r"^complaints/$", views.ComplaintsView.as_view(), name="complaints"),

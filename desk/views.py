@@ -53,6 +53,27 @@ class TicketView(DeskPage):
     template_name = "desk/ticket.html"
 
 
+class IncidentsView(DeskPage):
+    """Incidents: every agent sees them with their linked tickets' counts (and opens the queue on
+    one); leads and admins create, edit, post updates (with a preview in both languages) and
+    resolve, optionally solving the linked tickets (the data: incidents/desk/ and the incident
+    API, whose rules are incidents.services')."""
+
+    template_name = "desk/incidents.html"
+
+    def get_context_data(self, **kwargs):
+        from incidents.models import Incident
+        from incidents.services import can_manage
+        from tickets.models import Category
+
+        context = super().get_context_data(**kwargs)
+        context["can_manage"] = can_manage(self.request.user)
+        context["statuses"] = Incident.Status.choices
+        context["sla_choices"] = Incident.SlaClocks.choices
+        context["categories"] = Category.objects.filter(is_active=True).order_by("position", "code")
+        return context
+
+
 class MacrosView(DeskPage):
     """Personal and shared macros: list, write with a live preview, delete (tickets.macros decides
     who may write which; the page only offers what the API will accept)."""

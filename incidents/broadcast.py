@@ -57,7 +57,11 @@ def _send(update_id: int) -> None:
 @transaction.atomic
 def broadcast_batch(*, update_id: int, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     """One batch of an update's broadcast. Returns how many linked tickets it covered (0: done)."""
-    update = IncidentUpdate.objects.select_for_update().select_related("incident", "created_by").get(pk=update_id)
+    update = (
+        IncidentUpdate.objects.select_for_update(of=("self",))
+        .select_related("incident", "created_by")
+        .get(pk=update_id)
+    )
     if update.broadcast_done_at is not None:
         return 0
     ticket_ids = list(

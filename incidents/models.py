@@ -72,6 +72,19 @@ class Incident(models.Model):
     def is_active(self) -> bool:
         return self.status != self.Status.RESOLVED
 
+    # For templates, which cannot pass the field name.
+    @property
+    def localized_title(self) -> str:
+        return self.localized("title")
+
+    @property
+    def localized_message(self) -> str:
+        return self.localized("message")
+
+    @property
+    def localized_advice(self) -> str:
+        return self.localized("advice")
+
 
 class IncidentUpdate(models.Model):
     """A timestamped public update: the status and ETA from then on, and what is said, in both

@@ -22,6 +22,7 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", views.PortalPasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", views.PortalPasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("verify/", views.VerifyView.as_view(), name="verify"),
+    path("status/", views.StatusView.as_view(), name="status"),
     path("emergency/", views.EmergencyView.as_view(), name="emergency"),
     path("tickets/", views.TicketListView.as_view(), name="ticket_list"),
     path("tickets/new/", views.TicketNewView.as_view(), name="ticket_new"),

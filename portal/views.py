@@ -57,6 +57,22 @@ class ArticleView(PortalPage):
     template_name = "portal/article.html"
 
 
+class StatusView(PortalPage):
+    """The public status page: active incidents, then the recently resolved ones, each with its
+    update history (server-rendered: readable without JavaScript, read-only for everyone)."""
+
+    template_name = "portal/status.html"
+
+    def get_context_data(self, **kwargs):
+        from incidents.selectors import incidents_recent
+
+        context = super().get_context_data(**kwargs)
+        incidents = incidents_recent(limit=30)
+        context["active_incidents"] = [incident for incident in incidents if incident.is_active]
+        context["resolved_incidents"] = [incident for incident in incidents if not incident.is_active]
+        return context
+
+
 class ContactView(PortalPage):
     """The choice for someone not logged in: log in, or file without an account."""
 

@@ -65,6 +65,10 @@ class QueueFilter(django_filters.FilterSet):
         help_text="Running SLA clock due within this time: minutes (`30`) or with a unit (`45m`, `2h`, `1d`). "
         "Overdue tickets are included.",
     )
+    # The link is the incidents app's row (a reverse relation by name: tickets imports nothing of it).
+    incident = django_filters.NumberFilter(
+        field_name="incident_link__incident_id", help_text="Tickets linked to this incident (its id)."
+    )
     q = django_filters.CharFilter(
         method="filter_text",
         help_text="Exact reference, transaction hash, address or order id (any case), the customer's e-mail "
@@ -73,7 +77,7 @@ class QueueFilter(django_filters.FilterSet):
 
     class Meta:
         model = Ticket
-        fields = ["status", "priority", "team", "category", "assignee", "breached", "due_within", "q"]
+        fields = ["status", "priority", "team", "category", "assignee", "breached", "due_within", "q", "incident"]
 
     def filter_due_within(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         match = re.fullmatch(r"\s*(\d{1,6})\s*([mhd]?)\s*", value or "")

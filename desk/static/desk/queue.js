@@ -39,7 +39,7 @@ import {
 const POLL_MS = 3500;
 const DEFAULT_PAGE = 25; // the API's default page size: no page_size sent below it
 const MAX_PAGE = 100;
-const FILTERS = ["team", "status", "priority", "category", "assignee", "breached", "due_within", "q"];
+const FILTERS = ["team", "status", "priority", "category", "assignee", "breached", "due_within", "q", "incident"];
 const VIEWS = {
   "": {},
   mine: { assignee: "me" },
@@ -608,6 +608,7 @@ function fillBulkValues() {
   else if (action === "priority") items = BULK_PRIORITIES.map((p) => [p, priorityLabel(p)]);
   else if (action === "team") items = state.ref.teams.map((t) => [t.code, t.name]);
   else if (action === "apply_macro") items = state.ref.macros.map((m) => [String(m.id), m.name]);
+  else if (action === "link_incident") items = activeIncidents.map((i) => [String(i.id), i.title]);
   fillSelect(bulkValue, items, { keep: 0 });
   bulkValue.hidden = action === "claim";
 }
@@ -658,7 +659,11 @@ bulkApply.addEventListener("click", async () => {
   }
   bulkApply.disabled = true;
   try {
-    const outcomes = await api.post("tickets/bulk/", body);
+    // Linking to an incident is the incidents API's (one set-based call, the answer posted to each).
+    const outcomes =
+      body.action === "link_incident"
+        ? await api.post(`incidents/${encodeURIComponent(bulkValue.value)}/links/`, { references: body.references })
+        : await api.post("tickets/bulk/", body);
     const list = Array.isArray(outcomes) ? outcomes : results(outcomes);
     showBulkResults(list);
     for (const outcome of list) if (outcome.ok) toggleSelected(outcome.reference, false);
@@ -670,6 +675,36 @@ bulkApply.addEventListener("click", async () => {
     bulkApply.disabled = false;
   }
 });
+// --- Incidents: the bulk link's choices, and the group header of a queue opened on one ---
+
+let activeIncidents = [];
+
+async function loadIncidents() {
+  try {
+    const incidents = await api.get("incidents/desk/");
+    activeIncidents = incidents.filter((incident) => incident.status !== "resolved");
+  } catch {
+    return;
+  }
+  const header = document.getElementById("queue-incident");
+  const chosen = new URLSearchParams(window.location.search).get("incident");
+  if (!header) return;
+  const shown = chosen ? activeIncidents.filter((i) => String(i.id) === chosen) : activeIncidents;
+  replaceChildren(
+    header,
+    ...shown.map((incident) =>
+      h(
+        "a",
+        { class: `queue-incident${String(incident.id) === chosen ? " is-current" : ""}`, href: `/desk/?incident=${incident.id}` },
+        fmt(gettext("Incident: %(title)s (%(count)s)"), { title: incident.title, count: incident.linked_open }),
+      ),
+    ),
+    chosen ? h("a", { class: "queue-incident-clear", href: "/desk/", text: gettext("All tickets") }) : null,
+  );
+  header.hidden = shown.length === 0;
+}
+loadIncidents();
+
 document.getElementById("bulk-results-close").addEventListener("click", () => {
   bulkResults.hidden = true;
 });

@@ -24,6 +24,7 @@ import {
   errorAlert,
   h,
   icon,
+  incidentCard,
   priorityPill,
   replaceChildren,
   statusPill,
@@ -587,6 +588,28 @@ function render(ticket, { announceNew = false } = {}) {
   renderDetails(ticket);
   renderAttachments(ticket);
   renderSecretWarning(ticket);
+  renderIncident(ticket);
+}
+
+/** The known problem this ticket is linked to: its status, ETA and what to do, above the conversation. */
+function renderIncident(ticket) {
+  let box = document.getElementById("ticket-incident");
+  if (!ticket.incident) {
+    if (box) box.remove();
+    return;
+  }
+  if (!box) {
+    box = h("section", { id: "ticket-incident", "aria-label": gettext("Known problem") });
+    $("page-alerts").before(box);
+  }
+  const incident = ticket.incident;
+  const latest = incident.latest_update;
+  const card = incidentCard(
+    { ...incident, message: latest ? `${incident.message}\n\n${latest.body}` : incident.message },
+    { inline: true, note: incident.advice },
+  );
+  card.append(h("p", { class: "incident-meta" }, h("a", { href: "/status/", text: gettext("Every update on the status page") })));
+  replaceChildren(box, card);
 }
 
 /** A secret the customer sent was removed: say so above everything, until the ticket is done. */
