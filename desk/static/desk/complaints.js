@@ -41,8 +41,15 @@ function query() {
   return q;
 }
 
+// On a phone each row is a card: the cells carry their column's name (access.css shows it).
+function labelled(tbody, row) {
+  const heads = [...tbody.closest("table").querySelectorAll("thead th")].map((th) => th.textContent);
+  [...row.children].forEach((cell, index) => cell.setAttribute("data-label", heads[index] || ""));
+  return row;
+}
+
 function registerRow(row) {
-  return h(
+  return labelled(el("register-rows"), h(
     "tr",
     {},
     h("td", { class: "col-ticket" }, h("a", { class: "mono", href: deskTicketUrl(row.reference), text: row.reference }), h("span", { class: "access-subject", text: row.subject })),
@@ -52,7 +59,7 @@ function registerRow(row) {
     h("td", { text: label(STATUSES, row.status) }),
     h("td", { text: row.outcome ? label(OUTCOMES, row.outcome) : "—" }),
     h("td", { class: row.breaches.length ? "text-danger" : "", text: row.breaches.length ? row.breaches.map((b) => label(DEADLINES, b)).join(", ") : gettext("None") }),
-  );
+  ));
 }
 
 async function loadRegister(append = false) {
@@ -82,7 +89,7 @@ async function loadReport() {
     replaceChildren(
       el("quarter-rows"),
       ...report.by_quarter.map((row) =>
-        h("tr", {}, h("td", { text: row.quarter }), h("td", { text: row.category }), h("td", { text: row.channel }), h("td", { class: "num", text: String(row.complaints) }), h("td", { class: "num", text: String(row.resolved) })),
+        labelled(el("quarter-rows"), h("tr", {}, h("td", { text: row.quarter }), h("td", { text: row.category }), h("td", { text: row.channel }), h("td", { class: "num", text: String(row.complaints) }), h("td", { class: "num", text: String(row.resolved) }))),
       ),
     );
     const figures = [];
