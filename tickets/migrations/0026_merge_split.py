@@ -4,8 +4,8 @@ the merge suggestions' text similarity (tickets.merge). TrigramExtension does no
 (Django's CreateExtension checks the vendor), where the suggestions score in Python instead."""
 
 import django.db.models.deletion
-from django.contrib.postgres.operations import TrigramExtension
 from django.conf import settings
+from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 
