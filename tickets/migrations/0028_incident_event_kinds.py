@@ -1,12 +1,13 @@
 """The event kinds of incident links (incidents.services): a ticket linked to an incident (by the
-matcher's rule or by hand) and unlinked. Choices only: no column changes."""
+matcher's rule or by hand) and unlinked. Choices only: no column changes. (Chained on 0027 so the shared tree
+has one leaf while the merge/split and complaints work lands; the lead may re-point it at 0025 and merge.)"""
 
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0025_report_created_index"),
+        ("tickets", "0027_complaints"),
     ]
 
     operations = [
@@ -39,6 +40,10 @@ class Migration(migrations.Migration):
                     ("freeze_requested", "Account freeze requested"),
                     ("audit_chain_broken", "Audit chain broken"),
                     ("pii_revealed", "Customer data revealed"),
+                    ("merged_into", "Merged into another ticket"),
+                    ("merged_from", "Another ticket merged in"),
+                    ("split_to", "Message split into a new ticket"),
+                    ("split_from", "Split from another ticket"),
                     ("incident_linked", "Linked to an incident"),
                     ("incident_unlinked", "Unlinked from an incident"),
                 ],
