@@ -10,6 +10,8 @@ from .config import policy_save
 from .forms import SlaPolicyForm, SlaTargetForm
 from .models import (
     BusinessCalendar,
+    Complaint,
+    ComplaintDeadline,
     CustomerReminder,
     EscalationFiring,
     EscalationRule,
@@ -220,4 +222,32 @@ class CustomerReminderAdmin(admin.ModelAdmin):
     readonly_fields = ["ticket", "kind", "hours", "since", "sent_at"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+class ComplaintDeadlineInline(admin.TabularInline):
+    model = ComplaintDeadline
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "cycle", "due_at", "met_at", "breached_at", "stopped_at", "next_check_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    """The complaints register, read-only: complaints change through their letters (sla.complaints)."""
+
+    list_display = ["ticket", "preset", "received_at", "status", "outcome", "language"]
+    list_filter = ["preset", "status", "outcome"]
+    list_select_related = ["ticket"]
+    search_fields = ["ticket__reference"]
+    readonly_fields = [f.name for f in Complaint._meta.fields]
+    inlines = [ComplaintDeadlineInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

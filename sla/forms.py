@@ -111,12 +111,20 @@ class SlaPolicyForm(forms.ModelForm):
             "channels",
             "is_complaint",
             "pause_statuses",
+            "complaint_preset",
+            "complaint_deadlines",
+            "complaint_contact",
         ]
         help_texts = {
             "position": POSITION_HELP,
             "categories": _("Choose none to match any category."),
             "is_complaint": _("Unknown: any ticket; Yes: formal complaints only; No: all but formal complaints."),
+            "complaint_preset": _("The statutory deadlines of the formal complaints this policy matches."),
         }
+
+    def clean_complaint_deadlines(self) -> dict:
+        # Left empty: the preset's own deadlines.
+        return self.cleaned_data.get("complaint_deadlines") or {}
 
 
 class DurationWidget(forms.MultiWidget):

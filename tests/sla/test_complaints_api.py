@@ -197,3 +197,34 @@ def test_ticket_creation_without_a_complaint_loads_no_language_detector(api_clie
     api_client.post("/api/v1/tickets/", body(), format="json")
     assert language._detector.cache_info().currsize == 0
     assert Ticket.objects.count() == 1
+
+
+def test_a_lead_chooses_a_policy_complaint_preset_through_the_api(api_client, lead, sla_policy):
+    api_client.force_authenticate(lead)
+    response = api_client.post(
+        "/api/v1/sla/policies/",
+        {
+            "name": "UK complaints",
+            "calendar": sla_policy.calendar_id,
+            "is_complaint": True,
+            "complaint_preset": "uk_disp_payments",
+            "complaint_deadlines": {"acknowledgement": {"amount": 60, "unit": "working_minutes"}},
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.data["complaint_preset"] == "uk_disp_payments"
+
+
+def test_a_complaint_deadline_in_an_unknown_unit_is_refused(api_client, lead, sla_policy):
+    api_client.force_authenticate(lead)
+    response = api_client.post(
+        "/api/v1/sla/policies/",
+        {
+            "name": "Bad",
+            "calendar": sla_policy.calendar_id,
+            "complaint_deadlines": {"final_response": {"amount": 2, "unit": "fortnights"}},
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "complaint_deadlines" in response.data
