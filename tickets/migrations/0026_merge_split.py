@@ -1,12 +1,34 @@
 """Merge and split (issue 13, item 3): a merged duplicate's pointer to its main ticket, a split
 ticket's first message's reference to the message it copies, the four event kinds, and pg_trgm for
-the merge suggestions' text similarity (tickets.merge). TrigramExtension does nothing on SQLite
-(Django's CreateExtension checks the vendor), where the suggestions score in Python instead."""
+the merge suggestions' text similarity (tickets.merge), created on PostgreSQL only: on SQLite the
+suggestions score in Python instead."""
+
+import importlib
 
 import django.db.models.deletion
 from django.conf import settings
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
+
+_chain = importlib.import_module("tickets.migrations.0021_audit_chain")
+
+
+def _sqlite_chain_triggers(create: bool):
+    """SQLite rebuilds tickets_ticket to drop a foreign key (this migration's reverse), which its
+    audit-chain triggers on tickets_ticketevent do not survive: drop them around the rebuild and
+    create them again after (PostgreSQL's trigger is untouched)."""
+
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            (_chain.create_chain_trigger if create else _chain.drop_chain_trigger)(apps, schema_editor)
+
+    return run
+
+
+def _trigram_extension(apps, schema_editor):
+    # Django's TrigramExtension queries pg_extension when reversed, whatever the database; the
+    # extension stays when this migration is reversed (other code may use it by then).
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 
 
 class Migration(migrations.Migration):
@@ -16,7 +38,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        # Reversed last: the triggers come back once the ticket table is rebuilt.
+        migrations.RunPython(migrations.RunPython.noop, _sqlite_chain_triggers(create=True)),
+        migrations.RunPython(_trigram_extension, migrations.RunPython.noop),
         migrations.AddField(
             model_name="message",
             name="split_from",
@@ -89,4 +113,6 @@ class Migration(migrations.Migration):
                 name="ticket_merged_into_idx",
             ),
         ),
+        # Reversed first: the triggers go before the rebuild.
+        migrations.RunPython(migrations.RunPython.noop, _sqlite_chain_triggers(create=False)),
     ]
