@@ -289,6 +289,7 @@ DECLARATIONS: dict[tuple[str, str], Declaration] = {
     ("set_language", "post"): D(EVERYONE),
     # --- the portal (pages; their data comes from the API above) ---
     ("portal:home", "get"): D(EVERYONE),
+    ("portal:status", "get"): D(EVERYONE),
     ("portal:article", "get"): D(EVERYONE),
     ("portal:contact", "get"): D(EVERYONE),
     ("portal:verify", "get"): D(EVERYONE),
@@ -339,6 +340,7 @@ DECLARATIONS: dict[tuple[str, str], Declaration] = {
     ("desk:access", "get"): D(LEADS),
     ("desk:contacts", "get"): D(LEADS),
     ("desk:complaints", "get"): D(LEADS),
+    ("desk:incidents", "get"): D(STAFF),
     # --- the Django admin's own pages (its model pages: admin_model_declaration below) ---
     ("admin-login", "get"): D(ANONYMOUS | CUSTOMERS | roles("agent_of_team", "agent_of_other_team", "security_agent")),
     ("admin-login", "post"): D(EVERYONE),
@@ -373,7 +375,7 @@ ADMIN_RECORDS = {
     "axes": {"accessattempt", "accesslog", "accessfailurelog"},
     "tickets": {"ticket", "message", "attachment", "ticketevent", "satisfaction", "guestlink"},
     "notifications": {"outboxmessage", "webhookdelivery"},
-    "sla": {"slaclock", "escalationfiring", "customerreminder"},
+    "sla": {"slaclock", "escalationfiring", "customerreminder", "complaint"},
 }
 ADMIN_MODEL_PAGE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/")
 
