@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
-from .models import Incident
+from .models import Incident, IncidentLink, IncidentUpdate
 from .services import INCIDENT_FIELDS, incident_create, incident_errors, incident_resolved_at, incident_update
 
 
@@ -68,3 +68,35 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def log_change(self, request, obj, message):
         return None
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the incidents services write (updates are posted and broadcast, links made and
+    undone there, each with its ticket event): the admin lists them and changes none."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(IncidentUpdate)
+class IncidentUpdateAdmin(ReadOnlyAdmin):
+    list_display = ["incident", "status", "eta", "created_at", "created_by", "broadcast_sent", "broadcast_done_at"]
+    list_filter = ["status", "solve_tickets", ("broadcast_done_at", admin.EmptyFieldListFilter), "incident"]
+    list_select_related = ["incident", "created_by"]
+    search_fields = ["body", "body_zh_hans", "incident__title"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(IncidentLink)
+class IncidentLinkAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "incident", "rule", "linked_at", "linked_by"]
+    list_filter = ["rule", "incident"]
+    list_select_related = ["ticket", "incident", "linked_by"]
+    search_fields = ["ticket__reference", "incident__title"]
+    date_hierarchy = "linked_at"

@@ -376,6 +376,7 @@ ADMIN_RECORDS = {
     "tickets": {"ticket", "message", "attachment", "ticketevent", "satisfaction", "guestlink"},
     "notifications": {"outboxmessage", "webhookdelivery"},
     "sla": {"slaclock", "escalationfiring", "customerreminder", "complaint"},
+    "incidents": {"incidentupdate", "incidentlink"},
 }
 ADMIN_MODEL_PAGE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/")
 

@@ -119,3 +119,22 @@ def test_demo_accounts_are_exactly_the_contract_ones(settings):
     assert set(Team.objects.values_list("lead__username", flat=True)) == {"lead"}
     assert not Team.objects.exclude(routing=Team.Routing.OFF).exists()
     assert User.objects.get(username="admin").is_superuser
+
+
+def test_the_demo_has_an_acknowledged_formal_complaint_under_the_mica_policy():
+    from sla.models import Complaint, ComplaintLetter, ComplaintPreset
+
+    seed()
+    complaint = Complaint.objects.get(ticket__requester__username="alice")
+    assert complaint.preset == ComplaintPreset.EU_MICA
+    assert complaint.policy.name == "Formal complaints (EU MiCA)"
+    assert complaint.acknowledged_at is not None
+    assert ComplaintLetter.Kind.ACKNOWLEDGEMENT in set(complaint.letters.values_list("kind", flat=True))
+
+
+def test_the_demo_has_a_ticket_linked_to_an_active_incident():
+    from incidents.models import IncidentLink
+
+    seed()
+    link = IncidentLink.objects.select_related("incident").get(ticket__requester__username__in=["alice", "bob"])
+    assert link.incident.is_active

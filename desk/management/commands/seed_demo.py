@@ -14,7 +14,9 @@ from accounts.roles import grant_role
 from incidents.demo import ensure_demo_incident
 from knowledge.demo import ensure_demo_help_center
 from sla.backlog import backlog_snapshot_take
+from sla.complaints.services import complaint_progress_update
 from sla.defaults import ensure_default_policy
+from sla.demo import ensure_demo_complaint_policy
 from tickets import services
 from tickets.models import AssetThreshold, Category, Macro, Priority, Team, Ticket
 
@@ -239,16 +241,21 @@ class Command(BaseCommand):
             )
 
         ensure_default_policy()
+        ensure_demo_complaint_policy()
         ensure_demo_help_center()
         ensure_demo_incident()
         created = 0
         if not Ticket.objects.filter(requester__in=[alice, bob]).exists():
             created = self._tickets(alice=alice, bob=bob, agent1=agent1, agent2=agent2, secagent=secagent, now=now)
+        # Apart from the others, so a demo seeded before complaints existed gets one too.
+        if not Ticket.objects.filter(requester__in=[alice, bob], is_complaint=True).exists():
+            created += self._complaint(alice=alice, agent2=agent2, now=now)
         backlog_snapshot_take(now=timezone.now())  # the report's backlog starts with today's count
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: 7 accounts (password {password!r}), {len(TEAMS)} teams, "
-                f"{len(CATEGORIES)} categories, {len(MACROS)} macros, the default 24x7 SLA policy, help articles, "
+                f"{len(CATEGORIES)} categories, {len(MACROS)} macros, the default 24x7 SLA policy, "
+                f"a formal complaint policy, help articles, "
                 f"{created} new tickets."
             )
         )
@@ -393,3 +400,27 @@ class Command(BaseCommand):
             memo=DEMO_IDENTIFIERS["xrp_destination_tag"],
         )
         return 7
+
+    def _complaint(self, *, alice, agent2, now) -> int:
+        """A formal complaint filed 90 minutes ago under the demo's EU MiCA policy: acknowledged at
+        once (the letter goes out when it is received), claimed, with one progress update."""
+        received = now - timedelta(minutes=90)
+        complaint = services.ticket_create(
+            requester=alice,
+            category=Category.objects.get(code="trade_dispute"),
+            subject="Formal complaint: my stop-loss order did not trigger",
+            body="I am making a formal complaint. My stop-loss on order 88457 did not trigger when the price "
+            "passed it yesterday, and I lost about 900 USDT. I want this investigated and the loss refunded.",
+            fields=services.TicketFields(order_id="88457"),
+            is_complaint=True,
+            now=received,
+        )
+        services.ticket_claim(ticket=complaint, agent=agent2, now=received + timedelta(minutes=10))
+        complaint_progress_update(
+            ticket=complaint,
+            author=agent2,
+            progress="We are reviewing the order book and the trigger logs for order 88457.",
+            eta=now + timedelta(days=5),
+            now=received + timedelta(minutes=15),
+        )
+        return 1
