@@ -91,12 +91,22 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
 class ComplaintDetailSerializer(ComplaintSerializer):
     letters = serializers.SerializerMethodField()
+    summary_resolution_until = serializers.SerializerMethodField(
+        help_text="DISP: until when a summary resolution communication may replace the final response "
+        "(the close of the third business day after receipt); null when the preset has none or the "
+        "complaint is no longer open."
+    )
 
     class Meta(ComplaintSerializer.Meta):
-        fields = [*ComplaintSerializer.Meta.fields, "letters"]
+        fields = [*ComplaintSerializer.Meta.fields, "letters", "summary_resolution_until"]
 
     def get_letters(self, complaint: Complaint) -> list[dict]:
         return LetterSerializer(complaint.letters.select_related("message"), many=True).data
+
+    def get_summary_resolution_until(self, complaint: Complaint) -> datetime | None:
+        if complaint.status != Complaint.Status.OPEN:
+            return None
+        return complaints.summary_resolution_until(complaint)
 
 
 class RegisterQuerySerializer(serializers.Serializer):
@@ -224,7 +234,8 @@ class ComplaintDetailView(APIView):
             return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
         ticket = _staff_ticket(request, reference)
         complaint = get_object_or_404(
-            Complaint.objects.select_related("ticket__category").prefetch_related("deadlines"), ticket=ticket
+            Complaint.objects.select_related("ticket__category", "policy__calendar").prefetch_related("deadlines"),
+            ticket=ticket,
         )
         return Response(ComplaintDetailSerializer(complaint).data)
 

@@ -116,6 +116,14 @@ def decision_due_at(complaint: Complaint) -> datetime | None:
     return _due(complaint, Kind.EXTENDED_FINAL_RESPONSE) or _due(complaint, Kind.FINAL_RESPONSE)
 
 
+def summary_resolution_until(complaint: Complaint) -> datetime | None:
+    """The end of DISP's summary resolution window (None: the preset has none)."""
+    window = _preset(complaint).summary_window
+    if window is None:
+        return None
+    return presets.deadline_after(complaint_schedule(complaint), complaint.received_at, window)
+
+
 # --- letters ---------------------------------------------------------------------------------
 
 

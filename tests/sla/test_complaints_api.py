@@ -228,3 +228,20 @@ def test_a_complaint_deadline_in_an_unknown_unit_is_refused(api_client, lead, sl
         format="json",
     )
     assert response.status_code == 400 and "complaint_deadlines" in response.data
+
+
+def test_the_detail_says_until_when_a_disp_summary_resolution_is_allowed(api_client, agent, category, mica):
+    mica.complaint_preset = ComplaintPreset.UK_DISP
+    mica.save(update_fields=["complaint_preset"])
+    ticket = complaint(category)
+    api_client.force_authenticate(agent)
+    response = api_client.get(f"/api/v1/complaints/{ticket.reference}/")
+    assert response.status_code == 200
+    assert response.data["summary_resolution_until"] is not None
+    assert response.data["summary_resolution_until"] > RECEIVED
+
+
+def test_a_mica_complaint_offers_no_summary_resolution(api_client, agent, category, mica):
+    ticket = complaint(category)
+    api_client.force_authenticate(agent)
+    assert api_client.get(f"/api/v1/complaints/{ticket.reference}/").data["summary_resolution_until"] is None
