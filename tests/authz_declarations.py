@@ -105,6 +105,25 @@ def _complaint(world) -> None:
     )
 
 
+def _same_customers_other_ticket(world) -> None:
+    # A merge needs a main ticket of the same customer (rolled back with the role's savepoint).
+    from tests.factories import TicketFactory
+
+    ticket = world.objects["ticket"]
+    world.objects["main_ticket"] = TicketFactory(requester=ticket.requester, category=ticket.category)
+
+
+def _customer_message_to_split(world) -> None:
+    # A split copies one of the customer's public messages into a new ticket of the same
+    # category, whose required fields come from the source ticket.
+    from tests.factories import MessageFactory
+    from tickets.models import Ticket
+
+    ticket = world.objects["ticket"]
+    Ticket.objects.filter(pk=ticket.pk).update(asset="USDT", amount=100)
+    world.objects["message"] = MessageFactory(ticket=ticket, author=ticket.requester)
+
+
 def _worker_heartbeat(world) -> None:
     from ops.services import heartbeat_record
 
@@ -201,6 +220,17 @@ DECLARATIONS: dict[tuple[str, str], Declaration] = {
     ),
     # Who opened the ticket: leads and admins; a staff tool customers never learn of (as events).
     ("ticket-access", "get"): D(LEADS, expect=pin("401 401 401 404 404 403 404 404 200 200")),
+    # Merge and split (tickets.merge): staff who may see the ticket; the customer is told, never asked.
+    ("ticket-merge", "post"): D(
+        TICKET_STAFF,
+        setup=_same_customers_other_ticket,
+        body=lambda w: {"into": w.objects["main_ticket"].reference},
+        expect=pin("401 401 401 403 404 200 404 404 200 200"),
+    ),
+    ("ticket-split", "post"): D(
+        TICKET_STAFF, setup=_customer_message_to_split, expect=pin("401 401 401 403 404 201 404 404 201 201")
+    ),
+    ("ticket-merge-suggestions", "get"): D(TICKET_STAFF, expect=pin("401 401 401 404 404 200 404 404 200 200")),
     ("ticket-presence", "post"): D(TICKET_STAFF),
     ("ticket-presence", "delete"): D(TICKET_STAFF),
     # --- the agents' desk API ---

@@ -192,6 +192,7 @@ def world(db, customer, other_customer, agent, outside_agent, lead, admin_user, 
 PARAMETERS = {
     "reference": lambda w: w.objects["ticket"].reference,
     "attachment_id": lambda w: w.objects["attachment"].pk,
+    "message_id": lambda w: w.objects["message"].pk if "message" in w.objects else 0,
     "macro_id": lambda w: w.objects["macro"].pk,
     "agent_id": lambda w: w.objects["agent"].pk,
     "slug": lambda w: w.objects["article"].slug,
