@@ -4,6 +4,7 @@ Every page gets its data from the public REST API (the same one integrations use
 views only pass what the page's JavaScript needs to start: a slug, a reference or a guest token.
 """
 
+import sys
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.contrib.auth.views import (
     PasswordResetDoneView,
     PasswordResetView,
 )
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -211,11 +213,25 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     return defaults.permission_denied(request, exception)
 
 
+# The database unreachable (restarting, failing over, out of connections): a 503 with Retry-After
+# straight away, never a 500 page; nothing here may touch the database. Django calls handler500
+# inside the `except` that caught the error, so sys.exc_info() is the request's exception.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    error = sys.exc_info()[1]
+    message = _("Something went wrong on our side. Please try again in a moment.")
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        if _is_api(request):
+            response = JsonResponse({"detail": message, "code": "service_unavailable"}, status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if _is_api(request):
-        return JsonResponse(
-            {"detail": _("Something went wrong on our side. Please try again in a moment.")}, status=500
-        )
+        return JsonResponse({"detail": message}, status=500)
     return defaults.server_error(request)
 
 

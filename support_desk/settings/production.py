@@ -25,6 +25,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # connection the server dropped before a request uses it, instead of failing that request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # While PostgreSQL restarts or fails over, a request waits at most this long (seconds) for a
+    # connection before its 503 (portal.views.server_error), instead of hanging on an unanswered SYN.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=2)
+    )
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
