@@ -120,3 +120,15 @@ def test_pages_embed_the_reference_data_the_api_answers(client, path, payments, 
     answers["macros"] = answers["macros"]["results"]  # the page uses the first page
     assert embedded == answers
     assert len(embedded["macros"]) == 2
+
+
+def test_ticket_page_has_the_complaint_panel_and_the_incident_card(client):
+    """Drawn by complaint.js and ticket-incident.js from the ticket's detail (is_complaint,
+    incident) and the complaint API; the shell gives them their places and dialogs."""
+    client.force_login(AgentFactory())
+    html = client.get("/desk/tickets/SD-AAAA-BBBB-CCCC/").content.decode()
+    assert 'id="complaint-panel" data-complaint-panel' in html
+    assert 'id="complaint-dialog"' in html and 'id="complaint-form"' in html
+    assert 'data-incident-card data-incidents-url="/desk/incidents/"' in html
+    assert 'id="incident-dialog"' in html and 'id="incident-choices"' in html
+    assert 'href="/static/desk/ticket-panels.css"' in html

@@ -39,6 +39,11 @@ export function metricLabel(metric) {
     next_response: gettext("Next response"),
     periodic_update: gettext("Periodic update"),
     resolution: gettext("Resolution"),
+    // A formal complaint's statutory deadlines, as their breach events name them (sla.complaints).
+    complaint_acknowledgement: gettext("Complaint acknowledgement"),
+    complaint_final_response: gettext("Complaint final response"),
+    complaint_extended_final_response: gettext("Complaint final response (extended)"),
+    complaint_update: gettext("Complaint progress update"),
   };
   return labels[metric] || metric || "";
 }

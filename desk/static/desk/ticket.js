@@ -29,7 +29,9 @@ import {
   toast,
   uploadFile,
 } from "./common.js";
+import { letterLabel, outcomeLabel, setupComplaint } from "./complaint.js";
 import { mergedSections, setupMerge, setupSplit } from "./merge.js";
+import { setupIncidentCard } from "./ticket-incident.js";
 import { showStaleChanges, startPresence } from "./presence.js";
 
 const root = document.getElementById("ticket-root");
@@ -59,6 +61,9 @@ const mergeUi = setupMerge({
   onMerged: async () => applyResult(await api.get(base).catch(() => null)),
 });
 const splitUi = setupSplit({ base });
+// The formal complaint panel and the incident card (complaint.js, ticket-incident.js).
+const complaintUi = setupComplaint({ base, reference, getTicket: () => state.ticket, onTicket: (ticket) => applyResult(ticket) });
+const incidentUi = setupIncidentCard({ base, reference, getTicket: () => state.ticket, onTicket: (ticket) => applyResult(ticket) });
 
 const state = {
   ticket: null,
@@ -184,7 +189,14 @@ function eventText(event) {
     case "category_changed":
       return fmt(gettext("Category: %(from)s → %(to)s"), { from: categoryName(d.from), to: categoryName(d.to) });
     case "complaint_changed":
+      // The complaint's letters are recorded under the same kind (sla.complaints.services._record).
+      if (d.holding_reply) return fmt(gettext("Holding reply sent: new date %(time)s"), { time: formatDateTime(d.new_date) });
+      if (d.final_response) return fmt(gettext("%(letter)s sent: %(outcome)s"), { letter: letterLabel(d.letter), outcome: outcomeLabel(d.outcome) });
       return d.is_complaint ? gettext("Marked as a formal complaint") : gettext("No longer a formal complaint");
+    case "incident_linked":
+      return gettext("Linked to an incident");
+    case "incident_unlinked":
+      return gettext("Unlinked from an incident");
     case "first_response":
       return gettext("First response sent");
     case "rated":
@@ -232,6 +244,7 @@ const TIMELINE_EVENTS = new Set([
   "team_changed",
   "category_changed",
   "complaint_changed",
+  "incident_unlinked", // the link itself shows as the system message that told the customer
   "macro_applied",
   "sla_warning",
   "sla_breached",
@@ -515,6 +528,8 @@ function render() {
   renderTimeline();
   renderControls();
   renderClocks();
+  complaintUi.render();
+  incidentUi.render();
   renderCustomer();
   renderFields();
 }
