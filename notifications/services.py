@@ -20,7 +20,9 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-LEASE = timedelta(minutes=2)
+# How long a claimed row is left to the worker sending it; a worker killed mid-send leaves its row
+# to another after this (settings.OUTBOX_LEASE_SECONDS, longer than one render and send can take).
+LEASE = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 # Bearer links (a guest's private link) are minted by the worker as it sends: the queued row
 # holds only this placeholder and the facts to mint from, never a usable secret.
@@ -76,8 +78,9 @@ FAN_OUT_TASK = "notifications.outbox_fan_out"
 DELIVER_BULK_TASK = "notifications.outbox_deliver_bulk"
 FAN_OUT_BATCH = 500
 # A bulk row waits in its queue behind a broadcast's others: the drain hands it over again only
-# this long after it was last handed over, not every drain.
-BULK_REDRIVE = timedelta(minutes=10)
+# this long after it was last handed over, not every drain (settings.OUTBOX_BULK_REDRIVE_SECONDS):
+# also how long the rest of a task's rows wait when its worker is killed (SIGKILL) mid-way.
+BULK_REDRIVE = timedelta(seconds=settings.OUTBOX_BULK_REDRIVE_SECONDS)
 
 
 def _task(name: str):
@@ -231,11 +234,14 @@ def outbox_fan_out(
 
 
 def _claim(message_id: Any, *, now: datetime) -> bool:
-    """Take a short lease on a pending row, so two workers never send it at the same time."""
+    """Take a short lease on a pending row, so two workers never send it at the same time. The
+    lease runs from the moment of the claim: a task delivering 200 rows passes the `now` it
+    started with, and a lease counted from that would have run out for its last rows, leaving
+    them to the drain while this worker still sends them."""
     claimed = (
         OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(locked_until=now + LEASE)
+        .update(locked_until=max(now, timezone.now()) + LEASE)
     )
     return claimed == 1
 

@@ -257,6 +257,11 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=30)
+# The lease a worker takes on an outbox row while it renders and sends it (a killed worker's row
+# goes to another after it), and how long a broadcast's rows wait in the bulk queue before the
+# drain hands them over again (notifications.services LEASE and BULK_REDRIVE).
+OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=120)
+OUTBOX_BULK_REDRIVE_SECONDS = env.float("OUTBOX_BULK_REDRIVE_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "notifications.outbox_drain", "schedule": OUTBOX_DRAIN_SECONDS},
     "worker-heartbeat": {"task": "ops.heartbeat", "schedule": 30.0},
