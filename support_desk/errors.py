@@ -27,3 +27,11 @@ class ForbiddenError(DomainError):
 
     status_code = 403
     code = "permission_denied"
+
+
+class ServiceUnavailableError(DomainError):
+    """Something the desk depends on cannot take the change now (a full or unwritable disk): 503,
+    nothing kept; the same request may succeed later."""
+
+    status_code = 503
+    code = "service_unavailable"

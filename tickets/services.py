@@ -719,7 +719,7 @@ def attachment_add(
         internal=internal,
         created_at=now,
     )
-    attachment.file.save(name, upload, save=False)
+    uploads.store_file(attachment.file, name, upload)
     attachment.save()
     audit.record(
         locked,

@@ -1,5 +1,7 @@
 """Evidence uploads: judged by their content, never by the name or type the client claims."""
 
+import contextlib
+import logging
 import re
 from dataclasses import dataclass
 
@@ -10,10 +12,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from support_desk.errors import ServiceUnavailableError
 from support_desk.text import has_bidi_control, is_invisible
 
 from . import secret_guard
 from .exceptions import TicketInvalid
+
+logger = logging.getLogger(__name__)
 
 # Detected MIME type -> stored extension.
 BINARY_TYPES = {
@@ -115,3 +120,25 @@ def redact_upload(upload: UploadedFile, checked: CheckedUpload) -> tuple[File, s
             fields.append("file")
             stored = ContentFile(content.text.encode("utf-8", errors="surrogateescape"), name=name_result.text)
     return stored, name_result.text, sorted(kinds), fields
+
+
+def store_file(field_file, name: str, upload: File) -> None:
+    """Write an attachment's file to its storage (the model row is saved after). A full or
+    unwritable disk leaves no half-written file behind and is a 503 with a clear message, not a 500."""
+    storage = field_file.storage
+    target = field_file.field.generate_filename(field_file.instance, name)
+    try:
+        saved = storage.save(target, upload, max_length=field_file.field.max_length)
+    except OSError as error:
+        logger.error("Attachment storage failed (%s): %s", type(error).__name__, error)
+        with contextlib.suppress(OSError):
+            # attachment_path's names are random: the name asked for is the one being written.
+            if storage.exists(target):
+                storage.delete(target)
+        raise ServiceUnavailableError(
+            _("The file could not be stored: the desk's file storage is unavailable. Please try again later."),
+            field="file",
+        ) from error
+    field_file.name = saved
+    setattr(field_file.instance, field_file.field.attname, saved)
+    field_file._committed = True
