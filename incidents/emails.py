@@ -45,7 +45,7 @@ def update_recipients(args: dict[str, Any]) -> Iterator[dict[str, Any]]:
             if current is not None:
                 yield current
             current_id = requester_id
-            guest = channel == Ticket.Channel.GUEST
+            guest = channel in (Ticket.Channel.GUEST, Ticket.Channel.EMAIL)  # e-mailed tickets are guest tickets
             current = {
                 "to": email,
                 "language": texts.language_of(language or ticket_language),

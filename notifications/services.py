@@ -69,6 +69,28 @@ def register_email_context(template: str, build: ContextBuilder) -> None:
     _context_builders[template] = build
 
 
+# Every e-mail's Message-ID is <outbox row id@MESSAGE_ID_DOMAIN>: an inbound reply naming it in
+# In-Reply-To/References answers that row's e-mail (tickets.inbound looks the row up by its id).
+MESSAGE_ID_DOMAIN = "support-desk"
+# The Reply-To of an e-mail, read when it is sent: an app registers how a row gets one (a
+# ticket's customer e-mails carry the ticket's own reply address); None or "": no Reply-To.
+ReplyToResolver = Callable[[OutboxMessage], str | None]
+_reply_to_resolvers: list[ReplyToResolver] = []
+
+
+def register_reply_to(resolve: ReplyToResolver) -> None:
+    if resolve not in _reply_to_resolvers:
+        _reply_to_resolvers.append(resolve)
+
+
+def _reply_to(message: OutboxMessage) -> list[str] | None:
+    for resolve in _reply_to_resolvers:
+        address = resolve(message)
+        if address:
+            return [address]
+    return None
+
+
 # Tasks are addressed by their stable names (notifications.tasks), so this module does not
 # import the tasks that import it. NotificationsConfig.ready() registers them.
 DELIVER_TASK = "notifications.outbox_deliver"
@@ -260,8 +282,9 @@ def _send_email(message: OutboxMessage) -> None:
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient],
+        reply_to=_reply_to(message),
         # The outbox id as Message-ID: a redelivered row is recognisably the same e-mail.
-        headers={"Message-ID": f"<{message.pk}@support-desk>", "X-Desk-Purpose": message.purpose},
+        headers={"Message-ID": f"<{message.pk}@{MESSAGE_ID_DOMAIN}>", "X-Desk-Purpose": message.purpose},
     )
     mint = payload.get("mint")
     with transaction.atomic():

@@ -162,6 +162,8 @@ DECLARATIONS: dict[tuple[str, str], Declaration] = {
         EVERYONE, body=lambda w: {"email": "alice@example.com", "reference": w.objects["ticket"].reference}
     ),
     ("guest-account-compromised", "post"): D(EVERYONE),
+    # A mail provider's inbound webhook: its shared secret, never a login (the sweep sends none).
+    ("inbound-email", "post"): D(NOBODY, expect=pin("401 401 401 401 401 401 401 401 401 401")),
     # A guest link's own session: either guest, each for their own ticket; never a login.
     ("guest-session", "get"): D(GUESTS, expect={"anonymous": 401}),
     # --- the caller's account ---

@@ -222,11 +222,12 @@ def guest_ticket_create(
     fields,
     language: str,
     is_complaint: bool = False,
+    channel: str = Ticket.Channel.GUEST,
     now: datetime,
 ) -> Ticket:
-    """A ticket from someone who cannot log in. It gets a guest identity of its own, whoever
-    owns the address: filing with somebody's e-mail never reaches their account, tier or
-    history. The e-mailed link is the only way in."""
+    """A ticket from someone who cannot log in (the guest form; channel email: tickets.inbound).
+    It gets a guest identity of its own, whoever owns the address: filing with somebody's e-mail
+    never reaches their account, tier or history. The e-mailed link is the only way in."""
     language = language if language in ("en", "zh-hans") else "en"
     requester = guest_identity_create(email=email, language=language)
     ticket = services.ticket_create(
@@ -235,7 +236,7 @@ def guest_ticket_create(
         subject=subject,
         body=body,
         fields=fields,
-        channel=Ticket.Channel.GUEST,
+        channel=channel,
         language=language,
         is_complaint=is_complaint,
         now=now,

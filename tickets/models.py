@@ -480,6 +480,7 @@ class TicketEvent(models.Model):
         SPLIT_FROM = "split_from", _("Split from another ticket")
         INCIDENT_LINKED = "incident_linked", _("Linked to an incident")
         INCIDENT_UNLINKED = "incident_unlinked", _("Unlinked from an incident")
+        EMAIL_RECEIVED = "email_received", _("E-mail received")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_index=False)
     actor = models.ForeignKey(
@@ -698,3 +699,76 @@ class TicketAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_id} → {self.ticket_id} {self.hour:%Y-%m-%d %H:00} ×{self.count}"
+
+
+def new_reply_token() -> str:
+    """The random part of a ticket's reply address (support+<token>@…): 128 bits, lower-case hex
+    so a mail server that folds the case of the local part does not break it."""
+    return secrets.token_hex(16)
+
+
+class TicketReplyAddress(models.Model):
+    """A ticket's own reply address: an e-mail to support+<token>@… joins this ticket (the token
+    is the proof; the From line is forgeable). Made when the first customer e-mail is sent."""
+
+    ticket = models.OneToOneField(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="reply_address"
+    )
+    token = models.CharField(_("token"), max_length=32, unique=True, default=new_reply_token, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("ticket reply address")
+        verbose_name_plural = _("ticket reply addresses")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} reply address"
+
+
+class InboundEmail(models.Model):
+    """One e-mail the desk received (webhook, IMAP poll), whatever became of it: a new ticket, a
+    reply on a ticket, or nothing (an auto-reply, a bounce: `reason`). Its raw message is kept as
+    received (evidence), with the SHA-256 of what arrived; `dedupe_key` (its Message-ID, else that
+    SHA-256) makes a mail fetched twice one ticket."""
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", _("Inbound webhook")
+        IMAP = "imap", _("IMAP mailbox")
+
+    class Status(models.TextChoices):
+        TICKET_CREATED = "ticket_created", _("New ticket")
+        REPLY_ADDED = "reply_added", _("Reply on a ticket")
+        IGNORED = "ignored", _("Ignored")
+
+    dedupe_key = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=64, blank=True)
+    from_address = models.CharField(_("from"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    # How a reply found its ticket: "token" (the reply address) or "message_id" (In-Reply-To or
+    # References naming an e-mail the desk sent); "" for a new ticket.
+    matched_by = models.CharField(_("matched by"), max_length=16, blank=True)
+    # A ticket reference named only in the subject (no proof): shown to the desk as a merge to consider.
+    suggested_merge = models.CharField(_("suggested merge"), max_length=20, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, null=True, blank=True, related_name="inbound_emails"
+    )
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raw = models.BinaryField(_("raw message"), editable=False)
+    raw_sha256 = models.CharField(_("SHA-256 of the raw message"), max_length=64)
+    # The raw message is not kept when it carried a secret the guard could not remove from it.
+    raw_withheld = models.BooleanField(_("raw message withheld"), default=False)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mails")
+        indexes = [models.Index(fields=["from_address", "received_at"], name="inbound_from_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_address}: {self.subject} ({self.status})"

@@ -13,13 +13,32 @@ from typing import Any
 from django.conf import settings
 
 from accounts.models import User
-from notifications.services import LINK_PLACEHOLDER, outbox_enqueue_template, register_email_context
+from notifications.services import (
+    LINK_PLACEHOLDER,
+    outbox_enqueue_template,
+    register_email_context,
+    register_reply_to,
+)
 
 from . import sla_view
 from .models import Message, Ticket
 
 # tickets.guest registers the minter of a guest's private link under this name.
 GUEST_LINK_MINTER = "tickets.guest_link"
+# The e-mails to a ticket's customer: they carry the ticket's reply address (Reply-To), and an
+# inbound mail answering one of them (In-Reply-To/References) joins the ticket (tickets.inbound).
+# Staff e-mails (ticket_assigned) are not among them: a reply to one is never the customer's.
+CUSTOMER_PURPOSES = (
+    "ticket_created",
+    "agent_replied",
+    "letter_sent",
+    "customer_reminder",
+    "ticket_auto_closed",
+    "tickets_merged",
+    "rating_invitation",
+    "guest_link",
+    "account_compromise_reported",
+)
 
 
 def _customer_language(user: User) -> str:
@@ -48,7 +67,8 @@ def _ticket_facts(ticket: Ticket) -> dict[str, Any]:
 
 
 def _is_guest(ticket: Ticket) -> bool:
-    return ticket.channel == "guest"
+    # An e-mailed ticket (tickets.inbound) is a guest ticket too: its sender proves the mailbox by the link.
+    return ticket.channel in ("guest", "email")
 
 
 def _guest_mint(ticket: Ticket, email: str) -> dict | None:
@@ -199,8 +219,22 @@ def account_compromise_reported(*, ticket: Ticket, email: str, verified: bool, n
     _to_customer(ticket=ticket, template="account_compromise_reported", now=now, to=email, verified=verified)
 
 
+def _reply_to(message) -> str | None:
+    """A customer e-mail's Reply-To: its ticket's reply address (when the desk has an inbound
+    address; none otherwise, and no statement)."""
+    if not settings.INBOUND_EMAIL_ADDRESS or not message.ticket_reference or message.purpose not in CUSTOMER_PURPOSES:
+        return None
+    from django.utils import timezone
+
+    from .inbound.services import reply_address_for
+
+    ticket = Ticket.objects.filter(reference=message.ticket_reference).only("pk").first()
+    return reply_address_for(ticket, now=timezone.now()) if ticket is not None else None
+
+
 def register() -> None:
     """From TicketsConfig.ready(): what the ticket templates read when they are sent."""
+    register_reply_to(_reply_to)
     register_email_context("agent_replied", _agent_replied_context)
     register_email_context("letter_sent", _agent_replied_context)
     register_email_context("ticket_assigned", _ticket_assigned_context)

@@ -294,7 +294,8 @@ def ticket_create(
     # The listeners' events (an incident's link) stay remembered, between creation's and routing's.
     hooked = remembered_rows(ticket, "events")
     _remember_new_rows(ticket, events=[*events, *hooked, *routing.routed_events(ticket=ticket, now=now)])
-    if channel != Ticket.Channel.GUEST:  # a guest gets the e-mail with their private link instead
+    # A guest (the no-login form, or an e-mail: tickets.inbound) gets the e-mail with their private link instead.
+    if channel not in (Ticket.Channel.GUEST, Ticket.Channel.EMAIL):
         # Counted once, inside the transaction: the e-mail and the API's answer say the same place.
         ticket.queue_info = ticket_queue_info(ticket=ticket, now=now)
         emails.ticket_created(ticket=ticket, queue=ticket.queue_info, now=now)

@@ -308,6 +308,8 @@ REST_FRAMEWORK = {
         # Password reset and e-mail confirmation mails: per client IP, and per target address.
         "account_mail_ip": env("THROTTLE_ACCOUNT_MAIL_IP", default="10/hour"),
         "account_mail_email": env("THROTTLE_ACCOUNT_MAIL_EMAIL", default="3/hour"),
+        # The inbound e-mail webhook, per client IP (a mail provider's relays).
+        "inbound_email": env("THROTTLE_INBOUND_EMAIL", default="600/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -436,3 +438,26 @@ CELERY_TASK_ROUTES["sla.*"] = {"queue": "sla"}
 AUDIT_CHAIN_CHECK_SECONDS = env.float("AUDIT_CHAIN_CHECK_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE["audit-chain-check"] = {"task": "tickets.audit_chain_check", "schedule": AUDIT_CHAIN_CHECK_SECONDS}
 CELERY_BEAT_SCHEDULE["ops-ticket-counts"] = {"task": "ops.ticket_counts", "schedule": OPS_TICKET_COUNT_SECONDS}
+
+# Inbound e-mail (tickets.inbound): mail to the desk opens guest tickets and threads replies.
+# The desk's address; its customer e-mails then carry Reply-To: <local>+<ticket token>@<domain>.
+INBOUND_EMAIL_ADDRESS = env("INBOUND_EMAIL_ADDRESS", default="")
+# The inbound webhook's shared secret (header X-Inbound-Secret, or the password of HTTP basic
+# auth); empty: the endpoint refuses everything.
+INBOUND_WEBHOOK_SECRET = env("INBOUND_WEBHOOK_SECRET", default="")
+INBOUND_DEFAULT_CATEGORY = env("INBOUND_DEFAULT_CATEGORY", default="other")
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
+# New tickets one sender address may open by e-mail per hour (a mail loop or a flood stops there).
+INBOUND_NEW_TICKETS_PER_SENDER_HOUR = env.int("INBOUND_NEW_TICKETS_PER_SENDER_HOUR", default=5)
+INBOUND_IMAP_HOST = env("INBOUND_IMAP_HOST", default="")
+INBOUND_IMAP_PORT = env.int("INBOUND_IMAP_PORT", default=993)
+INBOUND_IMAP_SSL = env.bool("INBOUND_IMAP_SSL", default=True)
+INBOUND_IMAP_USER = env("INBOUND_IMAP_USER", default="")
+INBOUND_IMAP_PASSWORD = env("INBOUND_IMAP_PASSWORD", default="")
+INBOUND_IMAP_MAILBOX = env("INBOUND_IMAP_MAILBOX", default="INBOX")
+INBOUND_IMAP_POLL_SECONDS = env.float("INBOUND_IMAP_POLL_SECONDS", default=60)
+if INBOUND_IMAP_HOST:  # the poll runs only where a mailbox is configured
+    CELERY_BEAT_SCHEDULE["inbound-imap-poll"] = {
+        "task": "tickets.inbound_imap_poll",
+        "schedule": INBOUND_IMAP_POLL_SECONDS,
+    }

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import access, desk_views, emergency, macros, views, workload_views
+from . import access, desk_views, emergency, inbound, macros, views, workload_views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -49,5 +49,6 @@ urlpatterns = [
         emergency.GuestAccountCompromiseView.as_view(),
         name="guest-account-compromised",
     ),
+    path("inbound/email/", inbound.InboundEmailView.as_view(), name="inbound-email"),
     *router.urls,
 ]
