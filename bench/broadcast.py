@@ -394,7 +394,6 @@ def figures(*, update_id: int, posted_at: float, finished_at: float, killed_at: 
 
     before = [moment for moment in sent if killed_at is None or moment <= killed_at]
     after = [moment for moment in sent if killed_at is not None and moment > killed_at]
-    batch = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.EMAIL_BATCH, purpose=UPDATE_PURPOSE).first()
     messages_seconds = (update.broadcast_done_at - update.created_at).total_seconds() if update.broadcast_done_at else 0
     return {
         "outbox_rows": len(rows),
@@ -405,7 +404,6 @@ def figures(*, update_id: int, posted_at: float, finished_at: float, killed_at: 
         "distinct_message_ids": len(per_id),
         "resends": sum(count - 1 for count in per_id.values()),
         "resent_ids": sorted(message_id for message_id, count in per_id.items() if count > 1),
-        "fan_out_seconds": (batch.sent_at - batch.created_at).total_seconds() if batch and batch.sent_at else None,
         "emails_per_second_overall": rate(sent),
         "emails_per_second_first_worker": rate(before),
         "emails_per_second_second_worker": rate(after),
