@@ -347,3 +347,47 @@ def test_queue_is_interactive_within_1_5_seconds(desk, browser: Browser):
         assert median <= 1500, timings
     finally:
         context.close()
+
+
+def test_workspace_shows_the_complaint_panel_and_the_incident_card(demo, browser: Browser):
+    """The demo's formal complaint: its deadlines and letters, a progress update sent after its
+    review; the demo's BTC withdrawal: its incident card, unlinked and linked again by hand."""
+    base = demo.url
+    complaint = Ticket.objects.get(is_complaint=True)
+    linked = Ticket.objects.get(subject=BREACHED_SUBJECT)
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        errors = ConsoleErrors()
+        errors.watch(page)
+        page.on("dialog", lambda dialog: dialog.accept())  # the confirmations
+        log_in_desk(page, base, "agent2", f"/desk/tickets/{complaint.reference}/")
+        panel = page.locator("#complaint-panel")
+        expect(panel).to_have_attribute("data-state", "open")
+        expect(panel.locator(".complaint-deadline[data-kind=acknowledgement]")).to_have_attribute("data-state", "met")
+        expect(panel.locator(".complaint-deadline[data-kind=final_response] .countdown")).to_be_visible()
+        expect(panel.locator(".complaint-letter")).to_have_count(2)  # acknowledgement, progress update
+        panel.locator("button[data-letter=update]").click()
+        page.locator("#complaint-submit").click()  # empty: the field says what is missing
+        expect(page.locator("#cl-progress-msg")).to_contain_text("required")
+        page.locator("#cl-progress").fill("The trigger logs show a delay; we are checking the refund.")
+        page.locator("#complaint-submit").click()
+        expect(page.locator("#complaint-review")).to_contain_text("The trigger logs show a delay")
+        page.locator("#complaint-submit").click()
+        expect(panel.locator(".complaint-letter")).to_have_count(3)
+        shot(page, "desk-complaint-panel")
+
+        page.goto(f"{base}/desk/tickets/{linked.reference}/")
+        card = page.locator("#incident-panel")
+        expect(card).to_contain_text("BTC withdrawals are delayed")
+        expect(card.locator("a[href='/desk/incidents/']")).to_be_visible()
+        card.locator("#incident-unlink").click()
+        expect(card).to_have_attribute("data-state", "none")
+        card.locator("#incident-link").click()
+        page.locator("#incident-choices input").first.check()
+        page.locator("#incident-submit").click()
+        expect(card).to_have_attribute("data-state", "linked")
+        expect(card).to_contain_text("Linked by hand")
+        assert not errors, errors
+    finally:
+        context.close()
