@@ -405,7 +405,7 @@ ADMIN_SKIPPED = {
 # and adds none, not even for an admin (its add page is a 403).
 ADMIN_RECORDS = {
     "axes": {"accessattempt", "accesslog", "accessfailurelog"},
-    "tickets": {"ticket", "message", "attachment", "ticketevent", "satisfaction", "guestlink"},
+    "tickets": {"ticket", "message", "attachment", "ticketevent", "satisfaction", "guestlink", "inboundemail"},
     "notifications": {"outboxmessage", "webhookdelivery"},
     "sla": {"slaclock", "escalationfiring", "customerreminder", "complaint"},
     "incidents": {"incidentupdate", "incidentlink"},

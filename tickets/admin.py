@@ -15,6 +15,7 @@ from .models import (
     Attachment,
     Category,
     GuestLink,
+    InboundEmail,
     Macro,
     Message,
     Satisfaction,
@@ -291,3 +292,38 @@ class GuestLinkAdmin(admin.ModelAdmin):
             guest_links_revoke(ticket=ticket, actor=request.user, reason="staff", now=now) for ticket in tickets
         )
         self.message_user(request, _("%(count)d links revoked.") % {"count": revoked})
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    """Every e-mail the desk received (tickets.inbound) and what became of it: a new ticket, a
+    reply, or nothing and why (an auto-reply, a bounce...). A record: nobody adds, edits or
+    deletes one. The raw message is evidence, not shown here (its SHA-256 is)."""
+
+    list_display = ["received_at", "from_address", "subject", "status", "reason", "matched_by", "ticket"]
+    list_filter = ["status", "source", "reason"]
+    search_fields = ["from_address", "dedupe_key", "ticket__reference", "suggested_merge"]
+    list_select_related = ["ticket"]
+    date_hierarchy = "received_at"
+    fields = [
+        "received_at",
+        "source",
+        "dedupe_key",
+        "from_address",
+        "subject",
+        "status",
+        "reason",
+        "matched_by",
+        "suggested_merge",
+        "ticket",
+        "raw_sha256",
+        "raw_withheld",
+        "attachments",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -401,3 +401,24 @@ def test_another_customers_address_in_from_does_not_reach_their_ticket(desk_tick
 
     assert inbound.ticket != desk_ticket
     assert inbound.ticket.requester not in (customer, mallory)
+
+
+def test_a_very_long_body_is_shortened_in_the_message_and_whole_in_the_raw(settings):
+    settings.MESSAGE_BODY_MAX_LENGTH = 200
+    message = email(body="x" * 1000)
+
+    inbound = receive(message)
+
+    shown = inbound.ticket.messages.get(kind=Message.Kind.PUBLIC).body
+    assert len(shown) <= 200
+    assert b"x" * 900 in bytes(InboundEmail.objects.get(pk=inbound.pk).raw).replace(b"=\n", b"")
+
+
+def test_the_admin_lists_inbound_emails(admin_user, client):
+    receive(email(headers={"Auto-Submitted": "auto-replied"}))
+    client.force_login(admin_user)
+
+    response = client.get("/admin/tickets/inboundemail/")
+
+    assert response.status_code == 200
+    assert b"auto_submitted" in response.content

@@ -216,7 +216,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     sender = _address(from_header)
     if not sender and not _header(message, "Message-ID") and not _header(message, "Subject"):
         raise InvalidEmail("no sender")
-    if sender and not _valid_address(sender):
+    if sender and (len(sender) > 254 or not _valid_address(sender)):
         sender = ""
     recipients = [
         address.strip().lower()

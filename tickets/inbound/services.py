@@ -117,6 +117,15 @@ def reply_address_for(ticket: Ticket, *, now: datetime) -> str:
     return f"{local}+{row.token}@{domain}"
 
 
+def _shown(body: str) -> str:
+    """The body as a message holds it: at most MESSAGE_BODY_MAX_LENGTH (the raw keeps the rest)."""
+    limit = settings.MESSAGE_BODY_MAX_LENGTH
+    if len(body) <= limit:
+        return body
+    marker = "\n\n" + _("[Shortened: the whole e-mail is kept as received.]")
+    return body[: limit - len(marker)] + marker
+
+
 def _language(parsed: ParsedEmail) -> str:
     return "zh-hans" if CJK.search(parsed.subject + parsed.body[:2000]) else "en"
 
@@ -186,7 +195,7 @@ def _reply(inbound: InboundEmail, ticket: Ticket, parsed: ParsedEmail, *, matche
     try:
         with transaction.atomic():
             message = services.message_add(
-                ticket=ticket, author=author, body=parsed.body or _("(The e-mail had no text.)"), now=now
+                ticket=ticket, author=author, body=_shown(parsed.body) or _("(The e-mail had no text.)"), now=now
             )
     except TicketConflict:
         return False
@@ -225,7 +234,7 @@ def _new_ticket(inbound: InboundEmail, parsed: ParsedEmail, *, suggested: str, n
     language = _language(parsed)
     with override(language):
         subject = parsed.subject or _("E-mail without a subject")
-        body = parsed.body or _("(The e-mail had no text.)")
+        body = _shown(parsed.body) or _("(The e-mail had no text.)")
     try:
         with transaction.atomic():
             ticket = guest.guest_ticket_create(
