@@ -422,3 +422,14 @@ def test_the_admin_lists_inbound_emails(admin_user, client):
 
     assert response.status_code == 200
     assert b"auto_submitted" in response.content
+
+
+def test_webhook_refuses_a_mail_larger_than_the_limit_with_a_400(api_client, settings):
+    settings.INBOUND_MAX_BYTES = 500
+
+    response = api_client.post(
+        WEBHOOK, email(body="x" * 1000).as_bytes(), content_type="message/rfc822", HTTP_X_INBOUND_SECRET=SECRET
+    )
+
+    assert response.status_code == 400
+    assert not Ticket.objects.exists()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -33,7 +34,12 @@ class RawEmailParser(BaseParser):
     media_type = "message/rfc822"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read() if stream is not None else b""
+        if stream is None:
+            return b""
+        raw = stream.read(settings.INBOUND_MAX_BYTES + 1)  # never more than the largest mail taken
+        if len(raw) > settings.INBOUND_MAX_BYTES:
+            raise ParseError(_("This e-mail is too large."))
+        return raw
 
 
 class InboundEmailThrottle(PublicThrottle):
