@@ -37,7 +37,8 @@ DELIVER_TASK = "notifications.webhook_deliver"
 MAX_ATTEMPTS = 16
 BACKOFF_FIRST = 30
 BACKOFF_CAP = 6 * 3600
-LEASE = timedelta(minutes=2)
+# How long a claimed delivery is left to the worker posting it (settings.WEBHOOK_LEASE_SECONDS).
+LEASE = timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
 
 # --- Event types ------------------------------------------------------------------------------
 

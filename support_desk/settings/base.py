@@ -256,11 +256,14 @@ CELERY_TASK_ROUTES = {
     "ops.*": {"queue": "notifications"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
-OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=30)
+# Also how soon a crashed worker's unsent rows are handed over again (after their lease): seconds, not minutes.
+OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=10)
 # The lease a worker takes on an outbox row while it renders and sends it (a killed worker's row
 # goes to another after it), and how long a broadcast's rows wait in the bulk queue before the
 # drain hands them over again (notifications.services LEASE and BULK_REDRIVE).
-OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=120)
+# Safe while one render and send fits in it: twice the SMTP timeout (each SMTP step waits at most
+# EMAIL_TIMEOUT), at least 30 s. A worker killed mid-send delays that one e-mail by this much.
+OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=max(30.0, 2 * EMAIL_TIMEOUT))
 OUTBOX_BULK_REDRIVE_SECONDS = env.float("OUTBOX_BULK_REDRIVE_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "notifications.outbox_drain", "schedule": OUTBOX_DRAIN_SECONDS},
@@ -420,6 +423,9 @@ SLA_CUSTOMER_REMINDER_HOURS = env.list("SLA_CUSTOMER_REMINDER_HOURS", cast=int, 
 SLA_PENDING_AUTO_CLOSE_DAYS = env.int("SLA_PENDING_AUTO_CLOSE_DAYS", default=7)
 SLA_SOLVED_AUTO_CLOSE_DAYS = env.int("SLA_SOLVED_AUTO_CLOSE_DAYS", default=3)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
+# A webhook delivery's lease (notifications.webhooks LEASE): longer than one POST can take (connect
+# and read each wait at most WEBHOOK_TIMEOUT), at least 30 s; a killed worker's delivery is retried after it.
+WEBHOOK_LEASE_SECONDS = env.float("WEBHOOK_LEASE_SECONDS", default=max(30.0, 3 * WEBHOOK_TIMEOUT))
 CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS}
 CELERY_BEAT_SCHEDULE["sla-reminders"] = {"task": "sla.customer_reminders", "schedule": 60.0}
 # Formal complaints' statutory deadlines (sla.complaints): each missed one recorded once, at its due time.
