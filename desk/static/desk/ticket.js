@@ -229,6 +229,22 @@ function eventText(event) {
       return fmt(gettext("Split from %(reference)s"), { reference: d.source || "" });
     case "pii_revealed":
       return fmt(gettext("Customer data revealed: %(fields)s"), { fields: (d.fields || []).map(revealFieldLabel).join(", ") });
+    case "email_received":
+      // tickets.inbound: how an e-mail reached this ticket (the From line proves nothing).
+      if (d.suggested_merge) {
+        return fmt(gettext("Opened by e-mail naming %(reference)s in its subject, without its reply address: suggested merge"), {
+          reference: d.suggested_merge,
+        });
+      }
+      if (!d.matched_by) return gettext("Opened by e-mail");
+      if (d.from_matches_requester === false) {
+        return d.matched_by === "token"
+          ? gettext("Reply by e-mail to this ticket's reply address, from another address than the customer's")
+          : gettext("Reply by e-mail to the desk's e-mail, from another address than the customer's");
+      }
+      return d.matched_by === "token"
+        ? gettext("Reply by e-mail to this ticket's reply address")
+        : gettext("Reply by e-mail to the desk's e-mail");
     default:
       return event.kind;
   }
@@ -254,6 +270,7 @@ const TIMELINE_EVENTS = new Set([
   "merged_from",
   "split_to",
   "split_from",
+  "email_received",
 ]);
 
 function messageItem(message, { splittable = true } = {}) {
