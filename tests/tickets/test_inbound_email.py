@@ -433,3 +433,39 @@ def test_webhook_refuses_a_mail_larger_than_the_limit_with_a_400(api_client, set
 
     assert response.status_code == 400
     assert not Ticket.objects.exists()
+
+
+def test_the_sender_of_a_subject_reference_never_learns_of_the_referenced_ticket(
+    desk_ticket, customer, api_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound = receive(email(sender="forger@example.org", subject=f"[{desk_ticket.reference}] help"))
+    secret = re.search(r"/guest/#k=([A-Za-z0-9_-]+)", mail.outbox[-1].body).group(1)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Guest {secret}")
+
+    response = api_client.get(f"/api/v1/tickets/{inbound.ticket.reference}/")
+
+    assert response.status_code == 200
+    body = response.content.decode().replace(f"[{desk_ticket.reference}] help", "")
+    assert desk_ticket.reference not in body
+
+
+def test_an_e_mailed_ticket_is_matched_to_an_active_incident(lead, other_category):
+    from incidents.models import Incident, IncidentLink
+    from incidents.services import incident_create
+
+    incident = incident_create(
+        actor=lead,
+        fields={
+            "title": "Mail outage",
+            "message": "We know.",
+            "status": Incident.Status.IDENTIFIED,
+            "started_at": timezone.now(),
+        },
+        categories=[other_category],
+        now=timezone.now(),
+    )
+
+    inbound = receive(email())
+
+    assert IncidentLink.objects.get(ticket=inbound.ticket).incident == incident
