@@ -4,7 +4,7 @@
 
 import { ApiError, api, describeError, pagePath, results } from "/static/portal/api.js";
 import { h, replaceChildren } from "/static/portal/dom.js";
-import { fmt } from "/static/portal/i18n.js";
+import { LANG, fmt } from "/static/portal/i18n.js";
 import {
   amountText,
   conditionalGet,
@@ -39,6 +39,9 @@ import {
 const POLL_MS = 3500;
 const DEFAULT_PAGE = 25; // the API's default page size: no page_size sent below it
 const MAX_PAGE = 100;
+// The incident's title in the desk's language (the desk's incidents API sends both).
+const incidentTitle = (incident) => (LANG.startsWith("zh") && incident.title_zh_hans) || incident.title;
+
 const FILTERS = ["team", "status", "priority", "category", "assignee", "breached", "due_within", "q", "incident"];
 const VIEWS = {
   "": {},
@@ -608,7 +611,7 @@ function fillBulkValues() {
   else if (action === "priority") items = BULK_PRIORITIES.map((p) => [p, priorityLabel(p)]);
   else if (action === "team") items = state.ref.teams.map((t) => [t.code, t.name]);
   else if (action === "apply_macro") items = state.ref.macros.map((m) => [String(m.id), m.name]);
-  else if (action === "link_incident") items = activeIncidents.map((i) => [String(i.id), i.title]);
+  else if (action === "link_incident") items = activeIncidents.map((i) => [String(i.id), incidentTitle(i)]);
   fillSelect(bulkValue, items, { keep: 0 });
   bulkValue.hidden = action === "claim";
 }
@@ -696,7 +699,7 @@ async function loadIncidents() {
       h(
         "a",
         { class: `queue-incident${String(incident.id) === chosen ? " is-current" : ""}`, href: `/desk/?incident=${incident.id}` },
-        fmt(gettext("Incident: %(title)s (%(count)s)"), { title: incident.title, count: incident.linked_open }),
+        fmt(gettext("Incident: %(title)s (%(count)s)"), { title: incidentTitle(incident), count: incident.linked_open }),
       ),
     ),
     chosen ? h("a", { class: "queue-incident-clear", href: "/desk/", text: gettext("All tickets") }) : null,
