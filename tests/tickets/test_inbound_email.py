@@ -5,11 +5,14 @@ machine's mail is dropped; evidence (attachments, the raw message) kept with SHA
 import base64
 import hashlib
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
@@ -469,3 +472,23 @@ def test_an_e_mailed_ticket_is_matched_to_an_active_incident(lead, other_categor
     inbound = receive(email())
 
     assert IncidentLink.objects.get(ticket=inbound.ticket).incident == incident
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL")
+def test_the_same_message_taken_twice_at_once_is_one_ticket():
+    raw = email().as_bytes()
+    barrier = threading.Barrier(2)
+
+    def take(source):
+        try:
+            barrier.wait(timeout=30)
+            return inbound_email_receive(raw, source=source, now=timezone.now()).duplicate
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        duplicates = sorted(pool.map(take, ["imap", "webhook"]))
+
+    assert duplicates == [False, True]
+    assert Ticket.objects.count() == 1
