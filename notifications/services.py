@@ -91,6 +91,16 @@ def _reply_to(message: OutboxMessage) -> list[str] | None:
     return None
 
 
+# Purposes whose e-mails no person wrote (an acknowledgement, a reminder): sent with
+# `Auto-Submitted: auto-replied` (RFC 3834), so the other side's auto-responders stay silent and
+# no mail loop starts. An app registers its own.
+_automatic_purposes: set[str] = set()
+
+
+def register_automatic_purposes(purposes: Iterable[str]) -> None:
+    _automatic_purposes.update(purposes)
+
+
 # Tasks are addressed by their stable names (notifications.tasks), so this module does not
 # import the tasks that import it. NotificationsConfig.ready() registers them.
 DELIVER_TASK = "notifications.outbox_deliver"
@@ -284,7 +294,11 @@ def _send_email(message: OutboxMessage) -> None:
         to=[message.recipient],
         reply_to=_reply_to(message),
         # The outbox id as Message-ID: a redelivered row is recognisably the same e-mail.
-        headers={"Message-ID": f"<{message.pk}@{MESSAGE_ID_DOMAIN}>", "X-Desk-Purpose": message.purpose},
+        headers={
+            "Message-ID": f"<{message.pk}@{MESSAGE_ID_DOMAIN}>",
+            "X-Desk-Purpose": message.purpose,
+            **({"Auto-Submitted": "auto-replied"} if message.purpose in _automatic_purposes else {}),
+        },
     )
     mint = payload.get("mint")
     with transaction.atomic():

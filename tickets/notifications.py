@@ -16,6 +16,7 @@ from accounts.models import User
 from notifications.services import (
     LINK_PLACEHOLDER,
     outbox_enqueue_template,
+    register_automatic_purposes,
     register_email_context,
     register_reply_to,
 )
@@ -35,6 +36,16 @@ CUSTOMER_PURPOSES = (
     "customer_reminder",
     "ticket_auto_closed",
     "tickets_merged",
+    "rating_invitation",
+    "guest_link",
+    "account_compromise_reported",
+)
+# Of those, the ones the desk writes by itself (Auto-Submitted: auto-replied): an auto-responder
+# that honours it does not answer them, so an acknowledgement never starts a mail loop.
+AUTOMATIC_PURPOSES = (
+    "ticket_created",
+    "customer_reminder",
+    "ticket_auto_closed",
     "rating_invitation",
     "guest_link",
     "account_compromise_reported",
@@ -235,6 +246,7 @@ def _reply_to(message) -> str | None:
 def register() -> None:
     """From TicketsConfig.ready(): what the ticket templates read when they are sent."""
     register_reply_to(_reply_to)
+    register_automatic_purposes(AUTOMATIC_PURPOSES)
     register_email_context("agent_replied", _agent_replied_context)
     register_email_context("letter_sent", _agent_replied_context)
     register_email_context("ticket_assigned", _ticket_assigned_context)

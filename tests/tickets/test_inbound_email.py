@@ -492,3 +492,15 @@ def test_the_same_message_taken_twice_at_once_is_one_ticket():
 
     assert duplicates == [False, True]
     assert Ticket.objects.count() == 1
+
+
+def test_the_desks_acknowledgement_is_marked_auto_submitted(desk_ticket):
+    assert mail.outbox[0].extra_headers["Auto-Submitted"] == "auto-replied"
+
+
+def test_an_agents_reply_is_not_marked_auto_submitted(desk_ticket, lead, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_add(ticket=desk_ticket, author=lead, body="We are on it.", now=timezone.now())
+
+    assert mail.outbox[-1].extra_headers["X-Desk-Purpose"] == "agent_replied"
+    assert "Auto-Submitted" not in mail.outbox[-1].extra_headers
