@@ -53,7 +53,7 @@ from accounts.roles import sees_every_team
 from . import audit, hooks, services
 from . import notifications as emails
 from .exceptions import TicketConflict, TicketForbidden
-from .models import OPEN_STATUS_VALUES, Attachment, Message, Ticket, TicketEvent
+from .models import OPEN_STATUS_VALUES, Attachment, InboundEmail, Message, Ticket, TicketEvent
 from .selectors import tickets_visible_to
 
 Kind = TicketEvent.Kind
@@ -300,7 +300,9 @@ class MergeSuggestion:
     subject: str
     status: str
     created_at: datetime
-    same: str | None  # "txid" or "order_id": the existing duplicate rule matched
+    # "txid" or "order_id": the existing duplicate rule matched; "email_subject": this e-mailed
+    # ticket named it in its subject (tickets.inbound: no proof, so a suggestion, never a reply).
+    same: str | None
     similarity: float  # 0..1, subject and opening text
     score: float
     suggested: bool
@@ -326,6 +328,16 @@ def _first_public_body() -> Subquery:
         Message.objects.filter(ticket=OuterRef("pk"), kind=Message.Kind.PUBLIC)
         .order_by("created_at", "id")
         .values("body")[:1]
+    )
+
+
+def _named_in_email_subject(ticket: Ticket) -> set[str]:
+    """The references an e-mailed ticket's mail named in its subject only (tickets.inbound); a
+    statement only for e-mailed tickets."""
+    if ticket.channel != Ticket.Channel.EMAIL:
+        return set()
+    return set(
+        InboundEmail.objects.filter(ticket=ticket).exclude(suggested_merge="").values_list("suggested_merge", flat=True)
     )
 
 
@@ -365,6 +377,7 @@ def merge_suggestions(*, ticket: Ticket, user: User) -> list[MergeSuggestion]:
         for row in rows:
             row["subject_similarity"] = token_jaccard(row["subject"], ticket.subject)
             row["body_similarity"] = token_jaccard(row.pop("body_prefix") or "", own_body)
+    named = _named_in_email_subject(ticket) if rows else set()
     suggestions = []
     for row in rows:
         same = None
@@ -372,6 +385,8 @@ def merge_suggestions(*, ticket: Ticket, user: User) -> list[MergeSuggestion]:
             same = "txid"
         elif ticket.order_id and row["order_id"] == ticket.order_id:
             same = "order_id"
+        elif row["reference"] in named:
+            same = "email_subject"
         subject_similarity = float(row["subject_similarity"] or 0)
         body_similarity = float(row["body_similarity"] or 0)
         similarity = round(max(subject_similarity, 0.6 * subject_similarity + 0.4 * body_similarity), 3)

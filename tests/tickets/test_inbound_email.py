@@ -504,3 +504,19 @@ def test_an_agents_reply_is_not_marked_auto_submitted(desk_ticket, lead, django_
 
     assert mail.outbox[-1].extra_headers["X-Desk-Purpose"] == "agent_replied"
     assert "Auto-Submitted" not in mail.outbox[-1].extra_headers
+
+
+def test_once_its_link_is_used_the_subject_reference_is_a_suggested_merge(
+    desk_ticket, customer, lead, django_capture_on_commit_callbacks
+):
+    from tickets.merge import merge_suggestions
+
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound = receive(email(sender=customer.email, subject=f"Re: [{desk_ticket.reference}] different words"))
+    secret = re.search(r"/guest/#k=([A-Za-z0-9_-]+)", mail.outbox[-1].body).group(1)
+    guest.guest_link_authenticate(secret=secret, now=timezone.now())  # the mailbox proven: alice's now
+
+    suggestions = merge_suggestions(ticket=Ticket.objects.get(pk=inbound.ticket_id), user=lead)
+
+    named = next(s for s in suggestions if s.reference == desk_ticket.reference)
+    assert (named.same, named.suggested) == ("email_subject", True)

@@ -783,9 +783,12 @@ class MergeSuggestionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices)
     created_at = serializers.DateTimeField()
     same = serializers.ChoiceField(
-        choices=["txid", "order_id"],
+        choices=["txid", "order_id", "email_subject"],
         allow_null=True,
-        help_text="The duplicate rule matched: the same transaction hash or order id.",
+        help_text=(
+            "The duplicate rule matched: the same transaction hash or order id; or this e-mailed ticket named "
+            "that one in its subject (without its reply address: a suggestion only)."
+        ),
     )
     similarity = serializers.FloatField(help_text="0..1: subject and opening text alike.")
     score = serializers.FloatField(help_text="The rank: 1 for the same transaction or order, plus the similarity.")

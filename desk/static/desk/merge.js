@@ -27,6 +27,7 @@ function errorText(error, field) {
 function reasonText(suggestion) {
   if (suggestion.same === "txid") return gettext("Same transaction hash");
   if (suggestion.same === "order_id") return gettext("Same order ID");
+  if (suggestion.same === "email_subject") return gettext("Named in the e-mail's subject");
   if (suggestion.suggested) return fmt(gettext("Similar text (%(percent)s)"), { percent: `${Math.round(suggestion.similarity * 100)}%` });
   return gettext("Another open ticket of this customer");
 }
