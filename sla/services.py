@@ -470,6 +470,7 @@ def recompute_batch(*, ticket_ids: list[int], now: datetime) -> int:
         count += recompute_ticket_clocks(ticket=ticket, now=now, policies=policies)
     return count
 
+
 def sla_clocks_hold(*, ticket_ids: Iterable[int], held: bool, now: datetime) -> int:
     """An incident holds its linked tickets' clocks (tickets.hooks.ClocksHeld): running clocks
     pause; released, paused clocks run again unless the ticket's status pauses them under its

@@ -373,6 +373,7 @@ def messages_bulk_add_internal_notes(
         write.flush()
     return staged
 
+
 def messages_bulk_add_system(
     *, messages: Sequence[tuple[int, str]], now: datetime, data: dict[str, Any] | None = None, extra_events=()
 ) -> list[Message]:

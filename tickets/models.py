@@ -334,9 +334,7 @@ class Ticket(models.Model):
                 name="ticket_status_age_idx",
             ),
             # The tickets merged into a main ticket (its "Merged from" sections): a sliver of all.
-            models.Index(
-                fields=["merged_into"], condition=Q(merged_into__isnull=False), name="ticket_merged_into_idx"
-            ),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="ticket_merged_into_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="ticket_reference_unique"),

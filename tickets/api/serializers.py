@@ -12,8 +12,8 @@ from accounts.roles import is_staff_member
 from support_desk.serializers import FieldsBuiltOnce, StrictSerializer
 from support_desk.text import validate_visible_text
 
-from .. import macros as macro_rules
 from .. import incident_view, privacy, secret_guard, sla_view
+from .. import macros as macro_rules
 from ..categories import active_category
 from ..merge import merged_conversations, merged_into_reference
 from ..models import Category, Macro, Message, Priority, Team, Ticket, TicketEvent

@@ -527,12 +527,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         response["Content-Disposition"] = f'attachment; filename="{ticket.reference}.json"'
         return response
 
-
-class QueuePagination(KeysetPagination):
-    # Nearest SLA due time first (no running clock: last), then oldest: ticket_open_queue_idx.
-    # `queue_due` is the nearest SLA due time, or the far future when no clock runs (selectors).
-    ordering = ("queue_due", "created_at", "id")
-
     @extend_schema(
         request=MergeRequestSerializer,
         responses={200: TicketDetailSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409_STALE, 429: E429},
@@ -602,6 +596,12 @@ class QueuePagination(KeysetPagination):
             return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
         suggestions = merge.merge_suggestions(ticket=ticket, user=request.user)
         return Response(MergeSuggestionSerializer(suggestions, many=True).data)
+
+
+class QueuePagination(KeysetPagination):
+    # Nearest SLA due time first (no running clock: last), then oldest: ticket_open_queue_idx.
+    # `queue_due` is the nearest SLA due time, or the far future when no clock runs (selectors).
+    ordering = ("queue_due", "created_at", "id")
 
 
 @extend_schema_view(
