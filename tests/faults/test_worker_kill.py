@@ -71,13 +71,19 @@ def test_worker_killed_mid_escalation_batch_each_step_fires_once(private_postgre
     alert_rows = "SELECT count(*) FROM notifications_outboxmessage WHERE kind = 'email' AND recipient = %s"
     sent_rows = alert_rows + " AND status = 'sent'"
 
-    worker.start()
-    fired_at_kill = wait_until(
-        lambda: (lambda n: n if 0 < n < CLOCKS * STEPS else 0)(pg.scalar(firings)),
-        60,
-        "the sweep under way",
-        interval=0.02,
+    # Part-way through the sweep and inside a batch: some batches committed, and the worker's
+    # connection holds an open transaction (the next batch's locked clocks, firings not committed).
+    in_batch = (
+        "SELECT (SELECT count(*) FROM sla_escalationfiring), (SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL)"
     )
+
+    def mid_batch():
+        fired, open_transactions = pg.sql(in_batch)[0]
+        return fired if 0 < fired < CLOCKS * STEPS and open_transactions else 0
+
+    worker.start()
+    fired_at_kill = wait_until(mid_batch, 60, "the sweep under way, inside a batch", interval=0.01)
     worker.kill()
     killed_sweep_at = time.monotonic()
     assert 0 < pg.scalar(firings) < CLOCKS * STEPS, "the sweep was not killed mid-way"
