@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -45,6 +46,17 @@ class CommaChoiceFilter(django_filters.Filter):
         return queryset.filter(**{f"{self.field_name}__in": values})
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number in the database's range (a 400 otherwise, never an overflow)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class QueueFilter(django_filters.FilterSet):
     # No DISTINCT anywhere: these filters join nothing, and DISTINCT would sort whole rows.
     status = CommaChoiceFilter(
@@ -66,9 +78,7 @@ class QueueFilter(django_filters.FilterSet):
         "Overdue tickets are included.",
     )
     # The link is the incidents app's row (a reverse relation by name: tickets imports nothing of it).
-    incident = django_filters.NumberFilter(
-        field_name="incident_link__incident_id", help_text="Tickets linked to this incident (its id)."
-    )
+    incident = IdFilter(field_name="incident_link__incident_id", help_text="Tickets linked to this incident (its id).")
     q = django_filters.CharFilter(
         method="filter_text",
         help_text="Exact reference, transaction hash, address or order id (any case), the customer's e-mail "
