@@ -181,14 +181,16 @@ class Stack:
     def maildir(self) -> Path:
         return self.workdir / "mail"
 
-    def env(self) -> dict[str, str]:
+    def env(self, *, mail_pace: float = 0.0) -> dict[str, str]:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "support_desk.settings.local",
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "DEBUG": "false",
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            # The file backend, paced when a worker must still be sending when it is killed.
+            "EMAIL_BACKEND": "bench.paced_mail.PacedFileBackend",
+            "MAIL_PACE_SECONDS": str(mail_pace),
             "EMAIL_FILE_PATH": str(self.maildir),
             "OUTBOX_LEASE_SECONDS": str(self.lease_seconds),
             "OUTBOX_BULK_REDRIVE_SECONDS": str(self.redrive_seconds),
@@ -200,14 +202,14 @@ class Stack:
             env.pop(name, None)
         return env
 
-    def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen:
+    def _spawn(self, args: list[str], log_name: str, *, mail_pace: float = 0.0) -> subprocess.Popen:
         celery = str(Path(sys.executable).with_name("celery"))
         out = open(self.workdir / log_name, "ab")  # noqa: SIM115 - the child keeps it; closed with the process
         try:
             return subprocess.Popen(
                 [celery, "-A", "support_desk", *args],
                 cwd=REPO_ROOT,
-                env=self.env(),
+                env=self.env(mail_pace=mail_pace),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: killed alone
@@ -215,7 +217,7 @@ class Stack:
         finally:
             out.close()
 
-    def start_worker(self, timeout: float = 60) -> subprocess.Popen:
+    def start_worker(self, timeout: float = 60, *, mail_pace: float = 0.0) -> subprocess.Popen:
         self.maildir.mkdir(parents=True, exist_ok=True)
         self.started += 1
         name = f"broadcast-{os.getpid()}-{self.started}@{socket.gethostname()}"
@@ -236,6 +238,7 @@ class Stack:
                 name,
             ],
             f"worker-{self.started}.log",
+            mail_pace=mail_pace,
         )
         self.workers.append(worker)
         _wait_for_ping(name, worker, timeout)
