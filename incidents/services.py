@@ -19,6 +19,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -187,16 +188,34 @@ def incident_update(
     # onto the instance it passes, and another caller's copy may be stale.
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     before = {name: getattr(locked, name) for name in INCIDENT_FIELDS}
-    if "status" in fields:
-        check_transition(locked.status, fields["status"])
+    fields = dict(fields)
+    status = fields.pop("status", locked.status)
+    check_transition(locked.status, status)
     _apply(locked, fields=fields, now=now)
     locked.save()
     if categories is not None:
         locked.categories.set(categories)
-    if change_message is None:
-        changed = _changed_fields(before, locked)
-        change_message = [{"changed": {"fields": changed}}] if changed else []
-    _log(actor=actor, incident=locked, flag=CHANGE, message=change_message)
+    changed = _changed_fields(before, locked)
+    if status != locked.status:
+        # The status change is logged with its public update (below); the other fields here.
+        if changed:
+            _log(actor=actor, incident=locked, flag=CHANGE, message=[{"changed": {"fields": changed}}])
+    else:
+        if change_message is None:
+            change_message = [{"changed": {"fields": changed}}] if changed else []
+        _log(actor=actor, incident=locked, flag=CHANGE, message=change_message)
+    if status != locked.status:
+        # A new status is a public update, whoever sets it (the admin's form, a PATCH): the linked
+        # customers are told, and a resolution releases the clocks the incident held, as the
+        # desk's update and resolve do.
+        texts = {}
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                texts[language] = _("The incident's status is now: %(status)s.") % {"status": Status(status).label}
+        incident_post_update(
+            actor=actor, incident=locked, body=texts["en"], body_zh_hans=texts["zh-hans"], status=status, now=now
+        )
+        locked.refresh_from_db()
     return locked
 
 

@@ -54,15 +54,26 @@ def test_adding_an_incident_in_the_admin_writes_one_addition_log_entry(lead_clie
     assert json.loads(entry.change_message) == [{"added": {}}]
 
 
-def test_resolving_in_the_admin_sets_the_time_and_logs_one_change(lead_client):
+def test_resolving_in_the_admin_sets_the_time_and_logs_the_change(lead_client):
     incident = IncidentFactory(title="BTC withdrawals delayed")
     response = lead_client.post(f"/admin/incidents/incident/{incident.pk}/change/", incident_post(status="resolved"))
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.status == Incident.Status.RESOLVED and incident.resolved_at is not None
-    entry = LogEntry.objects.get()
-    assert entry.action_flag == CHANGE
-    assert "Status" in json.loads(entry.change_message)[0]["changed"]["fields"]
+    # The form's other fields (their own entry) and the status with its public update.
+    entries = list(LogEntry.objects.all())
+    assert {entry.action_flag for entry in entries} == {CHANGE}
+    parts = [part for entry in entries for part in json.loads(entry.change_message)]
+    assert any("Status" in part.get("changed", {}).get("fields", []) for part in parts)
+
+
+def test_resolving_in_the_admin_is_the_desks_public_resolution(lead_client):
+    # The same service path as the desk's: a public update, so the linked customers are told and
+    # the clocks a 'pause' incident held are released by its broadcast.
+    incident = IncidentFactory(title="BTC withdrawals delayed")
+    lead_client.post(f"/admin/incidents/incident/{incident.pk}/change/", incident_post(status="resolved"))
+    update = IncidentUpdate.objects.get(incident=incident)
+    assert update.status == Incident.Status.RESOLVED and update.body and update.body_zh_hans
 
 
 @pytest.fixture

@@ -43,10 +43,18 @@ def test_creating_an_incident_writes_an_addition_log_entry(lead, category):
 
 def test_updating_an_incident_logs_the_fields_that_changed(lead):
     incident = IncidentFactory()
-    incident_update(actor=lead, incident=incident, fields={"status": Incident.Status.IDENTIFIED}, now=FIXED_NOW)
+    incident_update(actor=lead, incident=incident, fields={"title": "BTC withdrawals paused"}, now=FIXED_NOW)
     entry = LogEntry.objects.get()
     assert entry.action_flag == CHANGE
-    assert json.loads(entry.change_message) == [{"changed": {"fields": ["Status"]}}]
+    assert json.loads(entry.change_message) == [{"changed": {"fields": ["Title"]}}]
+
+
+def test_a_status_changed_by_an_update_is_a_public_update_logged_once(lead):
+    incident = IncidentFactory()
+    incident_update(actor=lead, incident=incident, fields={"status": Incident.Status.IDENTIFIED}, now=FIXED_NOW)
+    entry = LogEntry.objects.get()
+    assert {"changed": {"fields": ["Status"]}} in json.loads(entry.change_message)
+    assert incident.updates.get().status == Incident.Status.IDENTIFIED
 
 
 def test_reopening_a_resolved_incident_clears_its_resolution_time(lead):
