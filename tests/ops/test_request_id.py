@@ -5,6 +5,7 @@ import json
 import logging
 import re
 
+import pytest
 from celery import signals
 
 from support_desk.log_format import GunicornAccessFields, logging_config
@@ -83,7 +84,18 @@ def _json_logger() -> tuple[logging.Logger, io.StringIO]:
     handler.addFilter(RequestIdFilter())
     logger = logging.getLogger("tests.ops.json")
     logger.handlers, logger.propagate = [handler], False
+    # Whatever earlier tests left: a dictConfig with disable_existing_loggers, a level, logging.disable.
+    logger.disabled = False
+    logger.setLevel(logging.DEBUG)
     return logger, stream
+
+
+@pytest.fixture(autouse=True)
+def _logging_enabled():
+    previous = logging.root.manager.disable
+    logging.disable(logging.NOTSET)
+    yield
+    logging.disable(previous)
 
 
 def test_a_json_log_line_carries_the_request_id():
