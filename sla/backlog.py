@@ -7,7 +7,7 @@ rows with the current count, and the report reads the few rows of the days it co
 
 from datetime import UTC, date, datetime
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Count, Max, Q, Subquery, Sum
 
 from tickets.models import OPEN_STATUS_VALUES, Ticket
@@ -43,11 +43,12 @@ def backlog_snapshot_take(*, now: datetime) -> int:
     return len(rows)
 
 
-def backlog_points(*, first: date, last: date, place: dict) -> list[dict]:
+def backlog_points(*, first: date, last: date, place: dict, using: str = DEFAULT_DB_ALIAS) -> list[dict]:
     """Open tickets at the last count of each day from `first` to `last` in the place (a filter
-    on PLACE columns); a day with no count has no point."""
+    on PLACE columns), read from the database `using`; a day with no count has no point."""
     days = (
-        BacklogSnapshot.objects.filter(day__gte=first, day__lte=last, **place)
+        BacklogSnapshot.objects.using(using)
+        .filter(day__gte=first, day__lte=last, **place)
         .values("day")
         .annotate(open=Sum("open_tickets"), counted_at=Max("taken_at"))
         .order_by("day")
@@ -55,11 +56,14 @@ def backlog_points(*, first: date, last: date, place: dict) -> list[dict]:
     return [{"date": row["day"].isoformat(), "open": row["open"], "counted_at": row["counted_at"]} for row in days]
 
 
-def open_breached_at_last_count(*, place: dict, column: str | None) -> tuple[int, dict[object, int], datetime | None]:
+def open_breached_at_last_count(
+    *, place: dict, column: str | None, using: str = DEFAULT_DB_ALIAS
+) -> tuple[int, dict[object, int], datetime | None]:
     """Open breached tickets in the place at the last count (the latest day's rows): the total,
-    the count per value of `column` (a PLACE column, or none), and when that count was taken."""
+    the count per value of `column` (a PLACE column, or none), and when that count was taken;
+    read from the database `using`."""
     latest = BacklogSnapshot.objects.filter(**place).order_by("-day").values("day")[:1]
-    rows = BacklogSnapshot.objects.filter(day=Subquery(latest), **place).order_by()
+    rows = BacklogSnapshot.objects.using(using).filter(day=Subquery(latest), **place).order_by()
     total, by_value, counted_at = 0, {}, None
     for row in rows.values(*([column] if column else [])).annotate(n=Sum("open_breached"), at=Max("taken_at")):
         if column:

@@ -6,7 +6,8 @@ sort per measure, GROUPING SETS for a breakdown), and on SQLite by fetching the 
 the interpolation needs. Both give the same numbers as statistics.quantiles(method="inclusive"),
 i.e. linear interpolation between the closest ranks (PERCENTILE_CONT). On PostgreSQL the
 independent statements run side by side on a few connections that share one snapshot, so the
-report reads one consistent state.
+report reads one consistent state. With a read replica configured (REPORTS_DATABASE_URL) every
+statement of the report runs on it (support_desk.db_routers.reports_alias), none on the primary.
 
 A report can be narrowed to a scope (team, category, priority, channel, agent) and broken down by
 one of those dimensions. Each measure counts a ticket where it stood when the measure was taken:
@@ -22,7 +23,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import (
     Count,
     DurationField,
@@ -38,6 +39,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 
 from accounts.models import User
+from support_desk.db_routers import reports_alias
 from tickets.models import Category, Priority, Satisfaction, Team, Ticket, TicketEvent
 
 from .backlog import backlog_points, open_breached_at_last_count
@@ -89,7 +91,7 @@ def _summary(count: int, cuts: dict[int, float | None]) -> dict:
 def _sql_where(q: Q, model) -> tuple[str, list]:
     """A Q on `model` as SQL for a hand-written statement's WHERE (column names unqualified)."""
     queryset = model.objects.filter(q).order_by().values("pk")
-    compiler = queryset.query.get_compiler(connection=connection)
+    compiler = queryset.query.get_compiler(connection=connections[reports_alias()])
     where, params = compiler.compile(queryset.query.where)
     return where.replace(f'"{model._meta.db_table}".', ""), list(params)
 
@@ -117,7 +119,7 @@ def _percentile_cont(
         + (f' GROUP BY GROUPING SETS ((), ("{group}"))' if group else "")
     )
     results: dict[object, tuple[int, dict[int, float | None]]] = {}
-    with connection.cursor() as cursor:
+    with connections[reports_alias()].cursor() as cursor:
         cursor.execute(sql, [since, until, *params])
         for row in cursor.fetchall():
             key = (TOTAL if row[1] else row[0]) if group else TOTAL
@@ -153,7 +155,8 @@ def _percentile_ranked(
 ) -> dict[object, tuple[int, dict[int, float | None]]]:
     """The same as _percentile_cont by ranks (SQLite): per group, two rows per percentile."""
     durations = (
-        Ticket.objects.filter(scope.tickets(), **{f"{end}__gte": since, f"{end}__lt": until})
+        Ticket.objects.using(reports_alias())
+        .filter(scope.tickets(), **{f"{end}__gte": since, f"{end}__lt": until})
         .annotate(duration=ExpressionWrapper(F(end) - F("created_at"), output_field=DurationField()))
         .order_by()
     )
@@ -176,7 +179,11 @@ def _ticket_counts(*, since: datetime, until: datetime, scope: Scope, group_by: 
     """Tickets created in the period per group (a range of ticket_created_report_idx); the open
     breached tickets at the last backlog count and the backlog (open tickets per day), both from
     the day's last count (sla.backlog), not from the tickets."""
-    created = Ticket.objects.filter(scope.tickets(), created_at__gte=since, created_at__lt=until).order_by()
+    created = (
+        Ticket.objects.using(reports_alias())
+        .filter(scope.tickets(), created_at__gte=since, created_at__lt=until)
+        .order_by()
+    )
     column = _TICKET_FIELD[group_by] if group_by else None
     counts: dict[object, dict[str, int]] = {TOTAL: {"created": 0, "open_breached": 0}}
     if column is None:
@@ -186,13 +193,13 @@ def _ticket_counts(*, since: datetime, until: datetime, scope: Scope, group_by: 
             counts[row[column]] = {"created": row["n"], "open_breached": 0}
             counts[TOTAL]["created"] += row["n"]
     place = {_TICKET_FIELD[name]: value for name, value in scope.given().items()}
-    total, by_value, counted_at = open_breached_at_last_count(place=place, column=column)
+    total, by_value, counted_at = open_breached_at_last_count(place=place, column=column, using=reports_alias())
     counts[TOTAL]["open_breached"] = total
     for key, n in by_value.items():
         counts.setdefault(key, {"created": 0, "open_breached": 0})["open_breached"] = n
     last = until.astimezone(UTC).date()
     first = max(since.astimezone(UTC).date(), last - timedelta(days=BACKLOG_MAX_DAYS - 1))
-    backlog = backlog_points(first=first, last=last, place=place)
+    backlog = backlog_points(first=first, last=last, place=place, using=reports_alias())
     return {"counts": counts, "backlog": backlog, "open_breached_counted_at": counted_at}
 
 
@@ -214,17 +221,25 @@ def _compliance(*, since: datetime, until: datetime, scope: Scope, group_by: str
         counted[1] += breached
 
     measures = {"total": Count("metric"), "breached": Count("metric", filter=Q(breached_at__isnull=False))}
-    fulfilled = SlaClock.objects.filter(scope.clocks(), fulfilled_at__gte=since, fulfilled_at__lt=until).order_by()
+    fulfilled = (
+        SlaClock.objects.using(reports_alias())
+        .filter(scope.clocks(), fulfilled_at__gte=since, fulfilled_at__lt=until)
+        .order_by()
+    )
     column = _CLOCK_FIELD.get(group_by)
     for row in fulfilled.values("metric", *([column] if column else [])).annotate(**measures):
         add(TOTAL, row["metric"], row["total"], row["breached"])
         if column:
             add(row[column], row["metric"], row["total"], row["breached"])
 
-    breached_only = SlaClock.objects.filter(
-        Q(breached_at__gte=since, breached_at__lt=until)
-        & (Q(fulfilled_at__isnull=True) | Q(fulfilled_at__lt=since) | Q(fulfilled_at__gte=until))
-    ).order_by()
+    breached_only = (
+        SlaClock.objects.using(reports_alias())
+        .filter(
+            Q(breached_at__gte=since, breached_at__lt=until)
+            & (Q(fulfilled_at__isnull=True) | Q(fulfilled_at__lt=since) | Q(fulfilled_at__gte=until))
+        )
+        .order_by()
+    )
     if not scope.given() and not group_by:
         for row in breached_only.values("metric").annotate(**measures):
             add(TOTAL, row["metric"], row["total"], row["breached"])
@@ -235,7 +250,8 @@ def _compliance(*, since: datetime, until: datetime, scope: Scope, group_by: str
     ids = sorted({ticket_id for ticket_id, _ in clocks})
     for offset in range(0, len(ids), 5000):
         places.update(
-            Ticket.objects.filter(scope.tickets(), pk__in=ids[offset : offset + 5000])
+            Ticket.objects.using(reports_alias())
+            .filter(scope.tickets(), pk__in=ids[offset : offset + 5000])
             .order_by()
             .values_list("pk", ticket_column)
         )
@@ -270,7 +286,11 @@ def _breaches(*, since: datetime, until: datetime, scope: Scope, group_by: str |
     for name in scope.given():
         if name not in keys:
             keys.append(name)
-    events = TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA_BREACHED, at__gte=since, at__lt=until).order_by()
+    events = (
+        TicketEvent.objects.using(reports_alias())
+        .filter(kind=TicketEvent.Kind.SLA_BREACHED, at__gte=since, at__lt=until)
+        .order_by()
+    )
     annotations = {f"k_{key}": KT(f"data__{_EVENT_KEY[key]}") for key in keys}
     names = list(annotations)
     rows = list(events.annotate(**annotations).values_list(*names).annotate(n=Count("*")))
@@ -318,9 +338,11 @@ def _team_and_category_codes(scope: Scope) -> dict[str, str | None]:
     """The codes of the scope's team and category (the API and the events name them by code)."""
     codes: dict[str, str | None] = {}
     if scope.team is not None:
-        codes["team"] = Team.objects.filter(pk=scope.team).values_list("code", flat=True).first()
+        codes["team"] = Team.objects.using(reports_alias()).filter(pk=scope.team).values_list("code", flat=True).first()
     if scope.category is not None:
-        codes["category"] = Category.objects.filter(pk=scope.category).values_list("code", flat=True).first()
+        codes["category"] = (
+            Category.objects.using(reports_alias()).filter(pk=scope.category).values_list("code", flat=True).first()
+        )
     return codes
 
 
@@ -333,9 +355,11 @@ def _scope_codes(scope: Scope) -> dict[str, str]:
 
 def _satisfaction(*, since: datetime, until: datetime, scope: Scope, group_by: str | None) -> dict[object, dict]:
     """Ratings given in the period: how many, the average and the count of each score 1-5."""
-    ratings = Satisfaction.objects.filter(
-        created_at__gte=since, created_at__lt=until, **{f"ticket__{k}": v for k, v in scope.tickets().children}
-    ).order_by()
+    ratings = (
+        Satisfaction.objects.using(reports_alias())
+        .filter(created_at__gte=since, created_at__lt=until, **{f"ticket__{k}": v for k, v in scope.tickets().children})
+        .order_by()
+    )
     column = f"ticket__{_TICKET_FIELD[group_by]}" if group_by else None
     names = ["rating", column] if column else ["rating"]
     scores: dict[object, dict[int, int]] = {TOTAL: {}}
@@ -386,14 +410,15 @@ def _postgresql_parts(**query) -> dict[str, Callable[[], object]]:
 def _in_snapshot(snapshot: str, part: Callable[[], object]) -> object:
     """Run one part on this thread's own connection, in the snapshot the report exported, so
     every part reads the same database state; the connection is closed after."""
+    alias = reports_alias()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
             _tune(cursor)
             return part()
     finally:
-        connection.close()
+        connections[alias].close()
 
 
 def _run_postgresql(*, workers: int, **query) -> dict[str, object]:
@@ -403,8 +428,10 @@ def _run_postgresql(*, workers: int, **query) -> dict[str, object]:
     as if one statement had read them. Inside a caller's transaction (a test's, whose rows other
     connections cannot see), or with workers = 1, the caller runs them one after the other."""
     parts = _postgresql_parts(**query)
+    alias = reports_alias()
+    connection = connections[alias]
     if workers <= 1 or connection.in_atomic_block:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
             _tune(cursor)
             return {name: part() for name, part in parts.items()}
     pending: queue.SimpleQueue[str] = queue.SimpleQueue()
@@ -420,7 +447,7 @@ def _run_postgresql(*, workers: int, **query) -> dict[str, object]:
                 return
             results[name] = run(parts[name])
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
@@ -463,7 +490,7 @@ def sla_report(
     if group_by is not None and group_by not in DIMENSIONS:
         raise ValueError(f"group_by must be one of {DIMENSIONS}")
     query = {"since": since, "until": until, "scope": scope or Scope(), "group_by": group_by}
-    if connection.vendor == "postgresql":
+    if connections[reports_alias()].vendor == "postgresql":
         workers = settings.SLA_REPORT_WORKERS if workers is None else workers
         parts = _run_postgresql(workers=workers, **query)
     else:
@@ -545,13 +572,13 @@ def _labels(group_by: str, seen: set, breach_keys: dict[str, int]) -> tuple[list
     if group_by in ("team", "category"):
         model = Team if group_by == "team" else Category
         by_code = {}
-        for item in model.objects.all():
+        for item in model.objects.using(reports_alias()):
             labels[item.pk] = (item.code, str(item))
             by_code[item.code] = item.pk
         seen |= {by_code[code] for code in breach_keys if code in by_code}
     elif group_by == "agent":
         ids = {key for key in seen if key is not None} | {int(k) for k in breach_keys if k.isdigit()}
-        for user in User.objects.filter(pk__in=ids):
+        for user in User.objects.using(reports_alias()).filter(pk__in=ids):
             labels[user.pk] = (user.username, user.get_full_name() or user.username)
         labels[None] = ("", "—")
         seen = {key for key in seen if key is None or key in labels} | {user_id for user_id in ids if user_id in labels}
@@ -578,7 +605,9 @@ def _describe_scope(scope: Scope) -> dict:
     if scope.channel is not None:
         described["channel"] = scope.channel
     if scope.agent is not None:
-        described["agent"] = User.objects.filter(pk=scope.agent).values_list("username", flat=True).first()
+        described["agent"] = (
+            User.objects.using(reports_alias()).filter(pk=scope.agent).values_list("username", flat=True).first()
+        )
     return described
 
 

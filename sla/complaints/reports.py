@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import ExtractQuarter, ExtractYear
 
+from support_desk.db_routers import reports_alias
+
 from ..models import Complaint, ComplaintDeadline
 
 STEPS = {
@@ -38,7 +40,8 @@ def _seconds(value: timedelta | float | None) -> float | None:
 
 
 def complaints_report(*, since: datetime, until: datetime) -> dict:
-    received = Complaint.objects.filter(received_at__gte=since, received_at__lt=until)
+    using = reports_alias()  # the replica when configured (REPORTS_DATABASE_URL)
+    received = Complaint.objects.using(using).filter(received_at__gte=since, received_at__lt=until)
     by_quarter = (
         received.annotate(year=ExtractYear("received_at"), quarter=ExtractQuarter("received_at"))
         .values("year", "quarter", "ticket__category__code", "ticket__channel")
@@ -53,7 +56,8 @@ def complaints_report(*, since: datetime, until: datetime) -> dict:
         **{f"{step}_count": Count("id", filter=Q(**{f"{field}__isnull": False})) for step, field in STEPS.items()},
     )
     deadlines = (
-        ComplaintDeadline.objects.filter(complaint__received_at__gte=since, complaint__received_at__lt=until)
+        ComplaintDeadline.objects.using(using)
+        .filter(complaint__received_at__gte=since, complaint__received_at__lt=until)
         .values("kind")
         .annotate(total=Count("id"), breached=Count("id", filter=Q(breached_at__isnull=False)))
         .order_by("kind")

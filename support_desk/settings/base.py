@@ -6,8 +6,10 @@ Celery's filesystem broker under var/, e-mail to files under var/mail/.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from support_desk.log_format import logging_config
@@ -134,6 +136,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# A read replica for the reports (the SLA and complaints reports; support_desk.db_routers): the
+# "reports" alias, which only the report code names; nothing else reads it and nothing migrates it.
+# Empty: the reports read the primary.
+REPORTS_DATABASE_URL = env("REPORTS_DATABASE_URL", default="")
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = env.db_url_config(REPORTS_DATABASE_URL)
+    DATABASES["reports"]["ATOMIC_REQUESTS"] = False
+    DATABASES["reports"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # The test suite creates no second database: the alias reads the test database.
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["support_desk.db_routers.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -167,6 +180,19 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
 REDIS_URL = env("REDIS_URL", default="")
+# Redis Sentinel (or a managed Redis behind one): REDIS_SENTINELS, comma-separated host:port, and the
+# monitored master's name. Set, the caches and Celery's broker find the current master through the
+# sentinels (REDIS_URL is then ignored); REDIS_SENTINEL_PASSWORD authenticates to the sentinels,
+# REDIS_PASSWORD to the master, REDIS_SENTINEL_DB is the database number.
+REDIS_SENTINELS = [
+    (host, int(port)) for host, _, port in (item.rpartition(":") for item in env.list("REDIS_SENTINELS", default=[]))
+]
+REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", default="")
+REDIS_SENTINEL_PASSWORD = env("REDIS_SENTINEL_PASSWORD", default="")
+REDIS_SENTINEL_DB = env.int("REDIS_SENTINEL_DB", default=0)
+REDIS_PASSWORD = env("REDIS_PASSWORD", default="")
+if REDIS_SENTINELS and not REDIS_SENTINEL_MASTER:
+    raise ImproperlyConfigured("REDIS_SENTINELS is set: set REDIS_SENTINEL_MASTER to the master's name too.")
 
 # --- Clients and proxies -----------------------------------------------------------------
 # X-Forwarded-For is ignored unless the deployment says how many proxies append to it (and,
@@ -174,12 +200,27 @@ REDIS_URL = env("REDIS_URL", default="")
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
-if REDIS_URL:
+if REDIS_SENTINELS:
+    # django-redis asks the sentinels for the master named in the LOCATION's host part. One server
+    # in a list: reads go to the master as well (a string would send them to a replica, and the
+    # throttles' counters must read what was just written).
+    _REDIS_LOCATION = [f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_SENTINEL_DB}"]
+    _REDIS_OPTIONS = {
+        "CLIENT_CLASS": "django_redis.client.SentinelClient",
+        "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+        "SENTINELS": REDIS_SENTINELS,
+        "SENTINEL_KWARGS": {"password": REDIS_SENTINEL_PASSWORD} if REDIS_SENTINEL_PASSWORD else {},
+        **({"PASSWORD": REDIS_PASSWORD} if REDIS_PASSWORD else {}),
+    }
+else:
+    _REDIS_LOCATION, _REDIS_OPTIONS = REDIS_URL, {}
+if _REDIS_LOCATION:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _REDIS_LOCATION,
             "OPTIONS": {
+                **_REDIS_OPTIONS,
                 # A Redis outage must not turn API calls into 500s: throttling and
                 # heartbeats degrade, requests still succeed.
                 "IGNORE_EXCEPTIONS": True,
@@ -192,9 +233,14 @@ if REDIS_URL:
     # outage and count in local memory instead of silently letting everything through.
     CACHES["throttle"] = {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": _REDIS_LOCATION,
         "KEY_PREFIX": "throttle",
-        "OPTIONS": {"IGNORE_EXCEPTIONS": False, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        "OPTIONS": {
+            **_REDIS_OPTIONS,
+            "IGNORE_EXCEPTIONS": False,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
     }
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
@@ -221,9 +267,15 @@ SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if REDIS_SENTINELS:
+    # kombu: one sentinel:// URL per sentinel, ";"-separated; the master by name (transport options).
+    _master_auth = f":{quote(REDIS_PASSWORD, safe='')}@" if REDIS_PASSWORD else ""
+    CELERY_BROKER_URL = ";".join(
+        f"sentinel://{_master_auth}{host}:{port}/{REDIS_SENTINEL_DB}" for host, port in REDIS_SENTINELS
+    )
 CELERY_BROKER_FOLDER = VAR_DIR / "celery" / "broker"
 CELERY_BROKER_PROCESSED_FOLDER = VAR_DIR / "celery" / "processed"
-if not REDIS_URL:
+if not (REDIS_URL or REDIS_SENTINELS):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),
@@ -234,6 +286,15 @@ if not REDIS_URL:
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_RESULT_BACKEND = None
+if REDIS_SENTINELS:
+    _sentinel_options = {
+        "master_name": REDIS_SENTINEL_MASTER,
+        **({"sentinel_kwargs": {"password": REDIS_SENTINEL_PASSWORD}} if REDIS_SENTINEL_PASSWORD else {}),
+    }
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(_sentinel_options)
+    # Task results are not stored (CELERY_TASK_IGNORE_RESULT); a result backend set to the broker's
+    # sentinel:// URL would find the same master.
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(_sentinel_options)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -23,14 +23,16 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # Persistent database connections: opening one per request (CONN_MAX_AGE=0, the local default)
 # cost a TCP and authentication handshake on every API call. The health check replaces a
 # connection the server dropped before a request uses it, instead of failing that request.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
-    # While PostgreSQL restarts or fails over, a request waits at most this long (seconds) for a
-    # connection before its 503 (portal.views.server_error), instead of hanging on an unanswered SYN.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=2)
-    )
+# The same for the reports' replica (REPORTS_DATABASE_URL), when there is one.
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+    if _database["ENGINE"].startswith("django.db.backends.postgresql"):
+        # While PostgreSQL restarts or fails over, a request waits at most this long (seconds) for a
+        # connection before its 503 (portal.views.server_error), instead of hanging on an unanswered SYN.
+        _database.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=2)
+        )
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
