@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -222,7 +222,16 @@ class IncidentUnlinkView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=UnlinkRequestSerializer, responses={200: LinkResultSerializer})
+    @extend_schema(
+        request=UnlinkRequestSerializer,
+        responses={
+            200: LinkResultSerializer,
+            400: OpenApiResponse(description="Field errors."),
+            401: OpenApiResponse(description="Not logged in."),
+            403: OpenApiResponse(description="Support staff only."),
+            404: OpenApiResponse(description="No such ticket, or not one the caller may see."),
+        },
+    )
     def post(self, request):
         _require_staff(request)
         data = UnlinkRequestSerializer(data=request.data)

@@ -175,6 +175,7 @@ class ComplaintsReportView(APIView):
             400: E400,
             401: E401,
             403: E403,
+            404: OpenApiResponse(description="A `format` other than json or csv."),
         },
     )
     def get(self, request):
@@ -248,7 +249,14 @@ class ComplaintLetterView(APIView):
 
     @extend_schema(
         request=LetterRequestSerializer,
-        responses={201: LetterSerializer, 400: E400, 401: E401, 403: E403, 404: E404},
+        responses={
+            201: LetterSerializer,
+            400: E400,
+            401: E401,
+            403: E403,
+            404: E404,
+            409: OpenApiResponse(description="Not a formal complaint, or a letter its state does not allow."),
+        },
     )
     def post(self, request, reference: str):
         ticket = _staff_ticket(request, reference)

@@ -143,6 +143,7 @@ class SlaReportView(APIView):
             400: E400,
             401: E401,
             403: E403,
+            404: OpenApiResponse(description="A `format` other than json or csv."),
         },
     )
     def get(self, request):

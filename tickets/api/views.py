@@ -374,7 +374,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return self._detail(ticket)
 
-    @extend_schema(request=None, responses={200: TicketDetailSerializer, 401: E401, 404: E404, 409: E409})
     @extend_schema(
         request=ComplaintMarkSerializer,
         responses={200: TicketDetailSerializer, 400: E400, 401: E401, 403: E403, 404: E404, 409: E409},
@@ -393,6 +392,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return self._detail(ticket)
 
+    @extend_schema(request=None, responses={200: TicketDetailSerializer, 401: E401, 404: E404, 409: E409})
     @action(detail=True, methods=["post"])
     def reopen(self, request, reference=None):
         ticket = services.ticket_reopen(ticket=self.get_object(), actor=request.user, now=timezone.now())
@@ -589,7 +589,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "the same transaction hash or order id, then text similarity of subject and opening message. "
         "Suggestions only: nothing is merged. Customers 404 (a staff tool, as the audit trail).",
     )
-    @action(detail=True, methods=["get"], url_path="merge-suggestions")
+    @action(detail=True, methods=["get"], url_path="merge-suggestions", pagination_class=None)
     def merge_suggestions(self, request, reference=None):
         ticket = self.get_object()
         if not is_staff_member(request.user):
