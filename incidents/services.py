@@ -196,6 +196,12 @@ def incident_update(
     if categories is not None:
         locked.categories.set(categories)
     changed = _changed_fields(before, locked)
+    if before["sla_clocks"] != locked.sla_clocks and locked.status != Status.RESOLVED:
+        # The choice applies to the tickets already linked too, not only to those linked next.
+        linked = tuple(IncidentLink.objects.filter(incident=locked).values_list("ticket_id", flat=True))
+        if linked:
+            held = locked.sla_clocks == Incident.SlaClocks.PAUSE
+            hooks.emit(hooks.ClocksHeld(ticket_ids=linked, held=held, reason="incident", now=now))
     if status != locked.status:
         # The status change is logged with its public update (below); the other fields here.
         if changed:

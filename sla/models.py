@@ -295,6 +295,9 @@ class SlaClock(models.Model):
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+    # Held by an incident whose clocks pause (incidents: sla_clocks "pause"): paused whatever the
+    # ticket's status says until the incident releases it (sla.services.sla_clocks_hold).
+    held = models.BooleanField(_("held by an incident"), default=False, db_default=False)
     # Where the ticket stood when the clock was fulfilled (the report's breakdowns by team,
     # category, priority, channel and agent read them from sla_clock_fulfilled_idx alone, with no
     # join to the tickets). Plain ids, no constraint: a deleted team or agent leaves its history.

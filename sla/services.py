@@ -396,8 +396,8 @@ def sla_status_changed(*, ticket: Ticket, previous: str, now: datetime) -> None:
         for clock in clocks.values():
             if clock.policy is None or clock.state not in ACTIVE_STATES:
                 continue
-            if clock.policy.pauses(clock.metric, status):
-                _pause(clock, now)
+            if clock.held or clock.policy.pauses(clock.metric, status):
+                _pause(clock, now)  # an incident's hold outlasts any status change
             else:
                 _resume(clock, now)
     refresh_ticket_due(ticket)
@@ -474,15 +474,17 @@ def recompute_batch(*, ticket_ids: list[int], now: datetime) -> int:
 def sla_clocks_hold(*, ticket_ids: Iterable[int], held: bool, now: datetime) -> int:
     """An incident holds its linked tickets' clocks (tickets.hooks.ClocksHeld): running clocks
     pause; released, paused clocks run again unless the ticket's status pauses them under its
-    policy. Returns how many clocks changed. A status change while held follows the policy (the
-    hold is not remembered per clock)."""
+    policy. Returns how many clocks changed. The hold is kept on each clock (SlaClock.held), so a
+    status change while held leaves the clock paused (sla_status_changed)."""
+    ids = list(ticket_ids)
     clocks = (
         SlaClock.objects.select_for_update(of=("self",))
-        .filter(ticket_id__in=list(ticket_ids), state__in=ACTIVE_STATES)
+        .filter(ticket_id__in=ids, state__in=ACTIVE_STATES)
         .select_related("policy", "calendar", "ticket")
     )
     changed, tickets = 0, {}
     for clock in clocks:
+        clock.held = held
         tickets[clock.ticket_id] = clock.ticket
         if held and clock.state == State.RUNNING:
             _pause(clock, now)
@@ -492,6 +494,7 @@ def sla_clocks_hold(*, ticket_ids: Iterable[int], held: bool, now: datetime) -> 
                 continue
             _resume(clock, now)
             changed += 1
+    SlaClock.objects.filter(ticket_id__in=ids, state__in=ACTIVE_STATES).update(held=held)
     for ticket in tickets.values():
         refresh_ticket_due(ticket)
     return changed

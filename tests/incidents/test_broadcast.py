@@ -286,3 +286,32 @@ def test_linking_by_hand_to_a_pausing_incident_pauses_the_clocks(
     )
     incident_link_many(actor=agent, incident=pausing_incident, references=[ticket.reference], now=timezone.now())
     assert clock_states(ticket) == {"paused"}
+
+
+def test_a_held_ticket_stays_paused_when_its_status_changes(agent, customer, category, pausing_incident, sla_policy):
+    from tickets.services import ticket_change_status
+
+    ticket = file_ticket(customer, category)
+    ticket_change_status(ticket=Ticket.objects.get(pk=ticket.pk), actor=agent, status="open", now=timezone.now())
+    assert clock_states(ticket) == {"paused"}
+
+
+def test_switching_an_incident_to_pause_holds_the_tickets_already_linked(
+    lead, customer, category, btc_incident, sla_policy
+):
+    from incidents.services import incident_update
+
+    ticket = file_ticket(customer, category)
+    assert clock_states(ticket) == {"running"}
+    incident_update(actor=lead, incident=btc_incident, fields={"sla_clocks": "pause"}, now=timezone.now())
+    assert clock_states(ticket) == {"paused"}
+
+
+def test_switching_an_incident_back_to_keep_running_releases_them(
+    lead, customer, category, pausing_incident, sla_policy
+):
+    from incidents.services import incident_update
+
+    ticket = file_ticket(customer, category)
+    incident_update(actor=lead, incident=pausing_incident, fields={"sla_clocks": "keep"}, now=timezone.now())
+    assert clock_states(ticket) == {"running"}
