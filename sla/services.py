@@ -226,7 +226,7 @@ def _arm(clock: SlaClock, ticket: Ticket, metric: str, *, policy: SlaPolicy, sec
     clock.fulfilled_at = None
     clock.breached_at = None
     clock.state = State.RUNNING
-    if policy.pauses(metric, ticket.status):
+    if clock.held or policy.pauses(metric, ticket.status):  # a new cycle of a held clock starts paused
         clock.state, clock.paused_at, clock.segment_started_at = State.PAUSED, now, None
     schedule_clock(clock, schedule=schedule_of(policy.calendar), fired_step_ids=[])
 
@@ -494,7 +494,8 @@ def sla_clocks_hold(*, ticket_ids: Iterable[int], held: bool, now: datetime) -> 
                 continue
             _resume(clock, now)
             changed += 1
-    SlaClock.objects.filter(ticket_id__in=ids, state__in=ACTIVE_STATES).update(held=held)
+    # Every clock of the ticket, ended ones too: a new cycle of one (a next response) starts held.
+    SlaClock.objects.filter(ticket_id__in=ids).update(held=held)
     for ticket in tickets.values():
         refresh_ticket_due(ticket)
     return changed
