@@ -325,7 +325,10 @@ OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=10)
 # Safe while one render and send fits in it: twice the SMTP timeout (each SMTP step waits at most
 # EMAIL_TIMEOUT), at least 30 s. A worker killed mid-send delays that one e-mail by this much.
 OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=max(30.0, 2 * EMAIL_TIMEOUT))
-OUTBOX_BULK_REDRIVE_SECONDS = env.float("OUTBOX_BULK_REDRIVE_SECONDS", default=600)
+# A redrive sends nothing twice (each row is claimed before it is sent), so it can be short: a
+# worker killed mid-broadcast delays the rest of its task's e-mails by a minute, and a row still
+# waiting behind a long broadcast is at worst handed over once more a minute.
+OUTBOX_BULK_REDRIVE_SECONDS = env.float("OUTBOX_BULK_REDRIVE_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "notifications.outbox_drain", "schedule": OUTBOX_DRAIN_SECONDS},
     "worker-heartbeat": {"task": "ops.heartbeat", "schedule": 30.0},
