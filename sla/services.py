@@ -193,14 +193,26 @@ def _save(clock: SlaClock, schedule: Schedule) -> None:
 # --- the ticket services call these ---------------------------------------------------------------
 
 
+def _held(clocks: dict[str, SlaClock]) -> bool:
+    return any(clock.held for clock in clocks.values())
+
+
 def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
     clocks = SlaClock.objects.select_for_update(of=("self",)).filter(ticket=ticket).select_related("policy", "calendar")
     return {clock.metric: clock for clock in clocks}
 
 
 def _start(
-    ticket: Ticket, metric: str, *, policy: SlaPolicy | None, existing: SlaClock | None, now: datetime
+    ticket: Ticket,
+    metric: str,
+    *,
+    policy: SlaPolicy | None,
+    existing: SlaClock | None,
+    now: datetime,
+    held: bool = False,
 ) -> SlaClock | None:
+    """(Re)start the metric's clock; `held`: the ticket's other clocks are held by an incident, so
+    this one starts held (and paused) too, even as the metric's first clock."""
     seconds = target_seconds(policy, priority=ticket.priority, metric=metric) if policy else None
     if seconds is None:
         if existing is not None and existing.state in ACTIVE_STATES:
@@ -208,6 +220,7 @@ def _start(
             existing.save()
         return None
     clock = existing or SlaClock(ticket=ticket, metric=metric, cycle=0)
+    clock.held = clock.held or held
     _arm(clock, ticket, metric, policy=policy, seconds=seconds, now=now)
     clock.save()
     return clock
@@ -363,6 +376,7 @@ def sla_public_agent_reply(*, ticket: Ticket, now: datetime) -> None:
             policy=policy_for_metric(ticket, Metric.PERIODIC_UPDATE),
             existing=periodic,
             now=now,
+            held=_held(clocks),
         )
     refresh_ticket_due(ticket)
 
@@ -376,7 +390,7 @@ def sla_customer_reply(*, ticket: Ticket, now: datetime) -> None:
     if following is not None and following.state in ACTIVE_STATES:
         return  # still waiting for the answer to an earlier message
     policy = policy_for_metric(ticket, Metric.NEXT_RESPONSE)
-    _start(ticket, Metric.NEXT_RESPONSE, policy=policy, existing=following, now=now)
+    _start(ticket, Metric.NEXT_RESPONSE, policy=policy, existing=following, now=now, held=_held(clocks))
     refresh_ticket_due(ticket)
 
 

@@ -315,3 +315,21 @@ def test_switching_an_incident_back_to_keep_running_releases_them(
     ticket = file_ticket(customer, category)
     incident_update(actor=lead, incident=pausing_incident, fields={"sla_clocks": "keep"}, now=timezone.now())
     assert clock_states(ticket) == {"running"}
+
+
+def test_a_next_response_clock_started_while_held_starts_paused(
+    agent, customer, category, pausing_incident, sla_policy
+):
+    from sla.models import SlaClock, SlaTarget
+    from tickets.services import message_add
+
+    for priority in ("low", "normal", "high", "urgent"):
+        SlaTarget.objects.get_or_create(
+            policy=sla_policy, metric="next_response", priority=priority, defaults={"minutes": 60}
+        )
+    ticket = file_ticket(customer, category)
+    now = timezone.now()
+    message_add(ticket=Ticket.objects.get(pk=ticket.pk), author=agent, body="Looking into it.", now=now)
+    message_add(ticket=Ticket.objects.get(pk=ticket.pk), author=customer, body="Any news?", now=now)
+    clock = SlaClock.objects.get(ticket=ticket, metric="next_response")
+    assert (clock.state, clock.held) == ("paused", True)
