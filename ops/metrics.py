@@ -60,6 +60,14 @@ class DeskCollector:
         from .models import TicketCount
 
         count = TicketCount.objects.filter(name=TICKET_COUNT_NAME).first()
+        stale = count is None or (now - count.taken_at).total_seconds() > 2 * settings.OPS_TICKET_COUNT_SECONDS
+        if stale:
+            # Never counted (a fresh install before the beat's first run) or the beat stopped:
+            # count now, once, so the figures are never silently zero (one GROUP BY).
+            from .services import ticket_counts_take
+
+            ticket_counts_take(now=now)
+            count = TicketCount.objects.filter(name=TICKET_COUNT_NAME).first()
         rows = count.rows if count else []
         tickets = GaugeMetricFamily(
             "desk_tickets",
