@@ -97,6 +97,18 @@ def _responses(report_dir: Path) -> tuple[Counter, Counter]:
     return every, with_token
 
 
+def _server_errors(report_dir: Path) -> list[str]:
+    """The requests answered 5xx, to name them when the run fails."""
+    failed = []
+    for har in report_dir.glob("*.json"):
+        for entry in json.loads(har.read_text())["log"]["entries"]:
+            if entry["response"]["status"] >= 500:
+                request = entry["request"]
+                body = (request.get("postData") or {}).get("text", "")[:500]
+                failed.append(f"{request['method']} {request['url']} {body} -> {entry['response']['status']}")
+    return failed
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", list(ROLES))
 def test_api_answers_as_its_schema_says_and_never_500(role, tmp_path, capsys):
@@ -143,5 +155,5 @@ def test_api_answers_as_its_schema_says_and_never_500(role, tmp_path, capsys):
     assert total > 0, "schemathesis sent nothing"
     assert share_401 <= MAX_SHARE_OF_401, f"{share_401:.1%} of the answers were 401: the token stopped working"
     assert still_valid == 200, f"the {role}'s token no longer works after the run ({still_valid})"
-    assert server_errors == 0
+    assert server_errors == 0, "\n".join(_server_errors(report_dir)) + "\n" + run.stdout[-5_000:]
     assert run.returncode == 0, run.stdout[-20_000:]
