@@ -1,7 +1,7 @@
 """Formal complaints: the register and report (leads and admins), a complaint's deadlines and
 letters (staff who see the ticket), and the letters agents send."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from ..complaints import reports
 from ..complaints import services as complaints
 from ..models import Complaint, ComplaintDeadline, ComplaintLetter, ComplaintPreset
 from .renderers import ReportCsvRenderer
-from .views import E400, E401, E403, E404, IsLeadOrAdmin
+from .views import E400, E401, E403, E404, IsLeadOrAdmin, report_period
 
 
 class DeadlineSerializer(serializers.ModelSerializer):
@@ -181,8 +181,7 @@ class ComplaintsReportView(APIView):
     def get(self, request):
         query = ComplaintsReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        until = query.validated_data.get("until") or timezone.now()
-        since = query.validated_data.get("since") or until - timedelta(days=365)
+        since, until = report_period(query.validated_data, default_days=365)
         report = reports.complaints_report(since=since, until=until)
         if request.accepted_renderer.format != "csv":
             return Response(report)

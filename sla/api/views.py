@@ -1,9 +1,11 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -22,6 +24,19 @@ E401 = OpenApiResponse(description="Not authenticated.")
 E403 = OpenApiResponse(description="Only leads and admins configure SLAs.")
 E404 = OpenApiResponse(description="No such object.")
 E409 = OpenApiResponse(description="Still in use (e.g. a calendar that policies use).")
+
+
+def report_period(data: dict, *, default_days: int) -> tuple[datetime, datetime]:
+    """A report's [since, until): until defaults to now, since to `default_days` before until; a
+    period the calendar cannot hold (since before year 1) is a 400 on `until`, never an overflow."""
+    until = data.get("until") or timezone.now()
+    since = data.get("since")
+    if since is None:
+        try:
+            since = until - timedelta(days=default_days)
+        except OverflowError:
+            raise ValidationError({"until": [_("Give a later end, or a start too.")]}) from None
+    return since, until
 
 
 class IsLeadOrAdmin(BasePermission):
@@ -149,8 +164,7 @@ class SlaReportView(APIView):
     def get(self, request):
         query = ReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        until = query.validated_data.get("until") or timezone.now()
-        since = query.validated_data.get("since") or until - timedelta(days=30)
+        since, until = report_period(query.validated_data, default_days=30)
         group_by = query.validated_data.get("group_by")
         report = reports.sla_report(since=since, until=until, scope=query.scope(), group_by=group_by)
         if request.accepted_renderer.format != "csv":
