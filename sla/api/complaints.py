@@ -5,7 +5,6 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import get_object_or_404
@@ -24,7 +23,7 @@ from ..complaints import reports
 from ..complaints import services as complaints
 from ..models import Complaint, ComplaintDeadline, ComplaintLetter, ComplaintPreset
 from .renderers import ReportCsvRenderer
-from .views import E400, E401, E403, E404, IsLeadOrAdmin, report_period
+from .views import E400, E401, E403, E404, REPORT_FORMAT, REPORT_RESPONSES, IsLeadOrAdmin, csv_attachment, report_period
 
 
 class DeadlineSerializer(serializers.ModelSerializer):
@@ -167,16 +166,9 @@ class ComplaintsReportView(APIView):
         parameters=[
             OpenApiParameter("since", str, description="ISO 8601 start (default: 365 days before `until`)"),
             OpenApiParameter("until", str, description="ISO 8601 end (default: now)"),
-            OpenApiParameter("format", str, enum=["json", "csv"]),
+            REPORT_FORMAT,
         ],
-        responses={
-            (200, "application/json"): OpenApiResponse(response=OpenApiTypes.OBJECT, description="The report."),
-            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="The report as CSV."),
-            400: E400,
-            401: E401,
-            403: E403,
-            404: OpenApiResponse(description="A `format` other than json or csv."),
-        },
+        responses=REPORT_RESPONSES,
     )
     def get(self, request):
         query = ComplaintsReportQuerySerializer(data=request.query_params)
@@ -185,9 +177,8 @@ class ComplaintsReportView(APIView):
         report = reports.complaints_report(since=since, until=until)
         if request.accepted_renderer.format != "csv":
             return Response(report)
-        name = f"complaints-report-{since:%Y%m%d}-{until:%Y%m%d}.csv"
         rows = reports.complaints_report_rows(report)
-        return Response(rows, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return csv_attachment(rows, f"complaints-report-{since:%Y%m%d}-{until:%Y%m%d}.csv")
 
 
 class LetterRequestSerializer(StrictSerializer):

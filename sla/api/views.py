@@ -39,6 +39,23 @@ def report_period(data: dict, *, default_days: int) -> tuple[datetime, datetime]
     return since, until
 
 
+# A report view's `?format=` and responses: the report as JSON, or the same numbers as CSV.
+REPORT_FORMAT = OpenApiParameter("format", str, enum=["json", "csv"])
+REPORT_RESPONSES = {
+    (200, "application/json"): OpenApiResponse(response=OpenApiTypes.OBJECT, description="The report."),
+    (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="The report as CSV."),
+    400: E400,
+    401: E401,
+    403: E403,
+    404: OpenApiResponse(description="A `format` other than json or csv."),
+}
+
+
+def csv_attachment(rows: list, name: str) -> Response:
+    """A report's CSV rows (rendered by ReportCsvRenderer) as a download named `name`."""
+    return Response(rows, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 class IsLeadOrAdmin(BasePermission):
     message = "Only team leads and admins can do this."
 
@@ -149,17 +166,10 @@ class SlaReportView(APIView):
             OpenApiParameter("channel", str, enum=Ticket.Channel.values),
             OpenApiParameter("agent", str, description="only this agent's tickets (username)"),
             OpenApiParameter("group_by", str, enum=list(reports.DIMENSIONS), description="a breakdown in `groups`"),
-            OpenApiParameter("format", str, enum=["json", "csv"]),
+            REPORT_FORMAT,
             OpenApiParameter("table", str, enum=["groups", "backlog"], description="CSV only"),
         ],
-        responses={
-            (200, "application/json"): OpenApiResponse(response=OpenApiTypes.OBJECT, description="The report."),
-            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="The report as CSV."),
-            400: E400,
-            401: E401,
-            403: E403,
-            404: OpenApiResponse(description="A `format` other than json or csv."),
-        },
+        responses=REPORT_RESPONSES,
     )
     def get(self, request):
         query = ReportQuerySerializer(data=request.query_params)
@@ -171,5 +181,4 @@ class SlaReportView(APIView):
             return Response(report)
         table = query.validated_data.get("table", "groups")
         rows = reports.backlog_rows(report) if table == "backlog" else reports.figure_rows(report)
-        name = f"sla-report-{since:%Y%m%d}-{until:%Y%m%d}-{table}.csv"
-        return Response(rows, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return csv_attachment(rows, f"sla-report-{since:%Y%m%d}-{until:%Y%m%d}-{table}.csv")
