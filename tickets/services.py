@@ -120,21 +120,6 @@ def _require_staff(actor: User) -> None:
 SECURITY_TEAM_CODE = "security"
 
 
-def _redacted(values: dict[str, str]) -> tuple[dict[str, str], list[str], list[str]]:
-    """The texts with their secrets replaced by markers, the kinds found and the fields they were
-    in. Pure Python: no statement unless something is found."""
-    cleaned: dict[str, str] = {}
-    kinds: set[str] = set()
-    fields: list[str] = []
-    for name, value in values.items():
-        result = secret_guard.redact(value, context_field=name)
-        cleaned[name] = result.text
-        if result.findings:
-            kinds.update(result.kinds)
-            fields.append(name)
-    return cleaned, sorted(kinds), fields
-
-
 def _security_team() -> Team | None:
     return Team.objects.filter(code=SECURITY_TEAM_CODE).first()
 
@@ -223,7 +208,9 @@ def ticket_create(
     priority = initial_priority(category=category, requester=requester, asset=fields.asset, amount=fields.amount)
     # Before anything is stored: secrets become markers (the original goes nowhere: not the
     # database, the events, the e-mail or the task payloads, which carry ids).
-    texts, secret_kinds, secret_fields = _redacted({"subject": subject, "body": body, "memo": fields.memo})
+    texts, secret_kinds, secret_fields = secret_guard.redact_many(
+        {"subject": subject, "body": body, "memo": fields.memo}
+    )
     team = category.default_team
     if secret_kinds:
         priority = Priority.URGENT
@@ -432,7 +419,7 @@ def message_add(
     internal = internal and staff
     if staff and not internal:
         check_outbound(body)  # internal notes never reach the customer
-    texts, secret_kinds, secret_fields = _redacted({"body": body})
+    texts, secret_kinds, secret_fields = secret_guard.redact_many({"body": body})
     locked = _lock(ticket)
     _check_version(locked, actor=author, expected_version=expected_version)
     if locked.status == Status.CLOSED:
