@@ -6,7 +6,7 @@
 import { api, describeError, results } from "/static/portal/api.js";
 import { h, replaceChildren } from "/static/portal/dom.js";
 import { fmt } from "/static/portal/i18n.js";
-import { sendJson, toast } from "./common.js";
+import { toast } from "./common.js";
 
 const control = document.getElementById("availability");
 const toggle = document.getElementById("availability-toggle");
@@ -35,7 +35,7 @@ async function start() {
   toggle.addEventListener("click", async () => {
     toggle.disabled = true;
     try {
-      const answer = await sendJson("PATCH", "/api/v1/agents/me/", { available: toggle.getAttribute("aria-pressed") !== "true" });
+      const answer = await api.patch("/api/v1/agents/me/", { available: toggle.getAttribute("aria-pressed") !== "true" });
       show(answer.available);
       toast(answer.available ? gettext("You are available for new tickets.") : gettext("You are away: no new tickets are assigned to you."));
     } catch (error) {

@@ -193,29 +193,6 @@ export async function conditionalGet(path, { etag = null, signal } = {}) {
   return { status: response.status, etag: newEtag, data };
 }
 
-/** Any JSON request api.js does not offer (PATCH). */
-export async function sendJson(method, path, json) {
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(json),
-    });
-  } catch {
-    throw new ApiError(0, null);
-  }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
-}
-
 export async function uploadFile(path, file, { internal = false } = {}) {
   const body = new FormData();
   body.append("file", file, file.name);

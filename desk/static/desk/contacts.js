@@ -192,7 +192,7 @@ form.addEventListener("submit", async (event) => {
   try {
     const editing = state.editing;
     const saved = editing
-      ? await request(`official-contacts/${editing.id}/`, { method: "PATCH", json: body })
+      ? await api.patch(`official-contacts/${editing.id}/`, body)
       : await api.post("official-contacts/", body);
     remember(saved);
     toast(fmt(editing ? gettext("Saved: %(contact)s") : gettext("Added: %(contact)s"), { contact: displayValue(saved) }));
@@ -217,7 +217,7 @@ document.getElementById("contact-more").addEventListener("click", () => state.ne
 
 async function toggleActive(contact) {
   try {
-    const saved = await request(`official-contacts/${contact.id}/`, { method: "PATCH", json: { is_active: !contact.is_active } });
+    const saved = await api.patch(`official-contacts/${contact.id}/`, { is_active: !contact.is_active });
     remember(saved);
     if (state.editing && state.editing.id === saved.id) state.editing = saved;
     renderList();

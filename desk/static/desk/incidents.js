@@ -5,7 +5,7 @@
 import { api, describeError } from "/static/portal/api.js";
 import { h, replaceChildren } from "/static/portal/dom.js";
 import { fmt, formatDateTime } from "/static/portal/i18n.js";
-import { sendJson, toast } from "./common.js";
+import { toast } from "./common.js";
 
 const page = document.getElementById("incidents-page");
 const canManage = page.dataset.canManage === "true";
@@ -140,7 +140,7 @@ function openAction(item, incident, kind) {
   };
   async function showPreview() {
     try {
-      const shown = await sendJson("POST", `/api/v1/incidents/${incident.id}/preview/`, { ...payload(), ...(resolve ? { status: "resolved" } : {}) });
+      const shown = await api.post(`/api/v1/incidents/${incident.id}/preview/`, { ...payload(), ...(resolve ? { status: "resolved" } : {}) });
       replaceChildren(
         preview,
         h("div", {}, h("strong", { text: "English" }), h("pre", { text: shown.en })),
@@ -155,7 +155,7 @@ function openAction(item, incident, kind) {
     event.preventDefault();
     try {
       const path = resolve ? `/api/v1/incidents/${incident.id}/resolve/` : `/api/v1/incidents/${incident.id}/updates/`;
-      await sendJson("POST", path, resolve ? { ...payload(), solve_tickets: solve.checked } : payload());
+      await api.post(path, resolve ? { ...payload(), solve_tickets: solve.checked } : payload());
       toast(gettext("Posted. Linked tickets get it in the background."));
       await load();
     } catch (error) {
@@ -204,8 +204,8 @@ if (form) {
       eta: isoFromInput(e.eta.value),
     };
     try {
-      if (e.id.value) await sendJson("PATCH", `/api/v1/incidents/${e.id.value}/`, data);
-      else await sendJson("POST", "/api/v1/incidents/", data);
+      if (e.id.value) await api.patch(`/api/v1/incidents/${e.id.value}/`, data);
+      else await api.post("/api/v1/incidents/", data);
       form.hidden = true;
       toast(gettext("Saved."));
       await load();

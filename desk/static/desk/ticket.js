@@ -20,7 +20,6 @@ import {
   priorityPill,
   queueUrl,
   referenceData,
-  sendJson,
   setupShortcutsDialog,
   startTicking,
   statusLabel,
@@ -615,7 +614,7 @@ for (const select of document.querySelectorAll(".props select")) {
       } else {
         const change = { [field]: select.value };
         try {
-          ticket = await sendJson("PATCH", `/api/v1/${base}`, { ...change, expected_version: state.ticket.version ?? null });
+          ticket = await api.patch(base, { ...change, expected_version: state.ticket.version ?? null });
         } catch (error) {
           if (!isStale(error)) throw error;
           select.disabled = false;
@@ -629,7 +628,7 @@ for (const select of document.querySelectorAll(".props select")) {
             onAnyway: async () => {
               select.value = change[field];
               try {
-                await applyResult(await sendJson("PATCH", `/api/v1/${base}`, change));
+                await applyResult(await api.patch(base, change));
                 setMessage(message, gettext("Saved."), "ok");
               } catch (again) {
                 select.value = previous;
@@ -883,7 +882,7 @@ async function send({ force = false } = {}) {
     const changes = {};
     for (const key of ["status", "priority", "team"]) if (actions[key]) changes[key] = actions[key];
     try {
-      ticket = await sendJson("PATCH", `/api/v1/${base}`, changes);
+      ticket = await api.patch(base, changes);
     } catch (error) {
       actionError = error;
     }
