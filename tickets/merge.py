@@ -223,7 +223,7 @@ def message_split(
     services._touch(source, now)
     if new.team_id != source.team_id:
         new = services.ticket_change_team(ticket=new, actor=actor, team=source.team, now=now)
-    if source.channel in (Ticket.Channel.GUEST, Ticket.Channel.EMAIL):
+    if source.channel in Ticket.GUEST_CHANNELS:
         # ticket_create mails no acknowledgement to a guest: the private link to the new ticket.
         emails.guest_link(ticket=new, email=source.requester.email, now=now)
     hooks.emit(hooks.TicketSplit(source=source, message=message, ticket=new, now=now))

@@ -180,6 +180,10 @@ class Ticket(models.Model):
         API = "api", _("API")
         GUEST = "guest", _("Guest form")
 
+    # The channels of guest tickets, whose customer does not log in: the no-login form and an
+    # e-mail (tickets.inbound). Their e-mails carry a private link (tickets.guest).
+    GUEST_CHANNELS = (Channel.GUEST, Channel.EMAIL)
+
     # Unique through Meta.constraints, not unique=True: on PostgreSQL the field option also builds a
     # varchar_pattern_ops index for LIKE 'prefix%' that no query uses and every ticket update writes.
     reference = models.CharField(_("reference"), max_length=20, default=new_reference, editable=False)

@@ -79,7 +79,7 @@ def _ticket_facts(ticket: Ticket) -> dict[str, Any]:
 
 def _is_guest(ticket: Ticket) -> bool:
     # An e-mailed ticket (tickets.inbound) is a guest ticket too: its sender proves the mailbox by the link.
-    return ticket.channel in ("guest", "email")
+    return ticket.channel in Ticket.GUEST_CHANNELS
 
 
 def _guest_mint(ticket: Ticket, email: str) -> dict | None:

@@ -282,7 +282,7 @@ def ticket_create(
     hooked = remembered_rows(ticket, "events")
     _remember_new_rows(ticket, events=[*events, *hooked, *routing.routed_events(ticket=ticket, now=now)])
     # A guest (the no-login form, or an e-mail: tickets.inbound) gets the e-mail with their private link instead.
-    if channel not in (Ticket.Channel.GUEST, Ticket.Channel.EMAIL):
+    if channel not in Ticket.GUEST_CHANNELS:
         # Counted once, inside the transaction: the e-mail and the API's answer say the same place.
         ticket.queue_info = ticket_queue_info(ticket=ticket, now=now)
         emails.ticket_created(ticket=ticket, queue=ticket.queue_info, now=now)
