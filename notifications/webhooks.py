@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from support_desk.versioned import VersionedSnapshot
 
@@ -181,10 +182,13 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _claim(delivery_id: Any, *, now: datetime) -> bool:
+    """Lease a pending delivery to this worker, from the moment of the claim (as the outbox's
+    _claim): the drain passes the `now` it started with to up to 500 POSTs, and a lease counted
+    from that would have run out for its later rows, so another worker could post them again."""
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(locked_until=now + LEASE)
+        .update(locked_until=max(now, timezone.now()) + LEASE)
     )
     return claimed == 1
 

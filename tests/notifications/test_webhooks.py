@@ -14,6 +14,7 @@ import pytest
 from django.contrib.admin.sites import site
 from django.db import transaction
 from django.test import RequestFactory
+from django.utils import timezone
 
 from notifications import webhooks
 from notifications.admin import WebhookDeliveryAdmin
@@ -250,3 +251,24 @@ def test_the_secret_is_generated_and_never_in_a_delivery_row(customer, category,
     create_ticket(customer, category, now)
     assert len(endpoint.secret) >= 40
     assert endpoint.secret not in json.dumps(WebhookDelivery.objects.values().get(), default=str)
+
+
+def test_a_delivery_late_in_a_long_drain_is_leased_from_its_own_claim(customer, category, now, monkeypatch):
+    """The drain passes one `now` to every POST; each POST here takes longer than a lease. Every
+    delivery must still be leased while it is posted, or another worker could post it again."""
+    for name in ("first", "second", "third"):
+        endpoint_for("https://exchange.example/hooks", name=name)
+    create_ticket(customer, category, now)
+    clock = {"now": now}
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
+    leased_while_posted = []
+
+    def slow_post(url, body, headers):
+        row = WebhookDelivery.objects.get(delivery_id=headers["X-Desk-Delivery"])
+        leased_while_posted.append(row.locked_until > clock["now"])
+        clock["now"] += webhooks.LEASE + timedelta(seconds=1)
+        return mock.Mock(status_code=204)
+
+    monkeypatch.setattr(webhooks, "_post", slow_post)
+    assert webhooks.webhook_drain(now=now) == 3
+    assert leased_while_posted == [True, True, True]
