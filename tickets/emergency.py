@@ -116,7 +116,7 @@ def account_compromise_report(
         now=now,
     )
     # Whatever the category's configuration says, this is urgent work for the security team.
-    security = Team.objects.filter(code=SECURITY_TEAM_CODE).first()
+    security = services._security_team()
     if security is not None and ticket.team_id != security.pk:
         ticket = services.ticket_change_team(ticket=ticket, actor=None, team=security, now=now)
     if ticket.priority != Priority.URGENT:
