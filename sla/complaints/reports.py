@@ -88,27 +88,15 @@ def complaints_report(*, since: datetime, until: datetime) -> dict:
 
 def complaints_report_rows(report: dict) -> list[list]:
     """The report as one table (the CSV): section, quarter, category, channel, measure, value."""
-    rows: list[list] = []
-    writer = _Rows(rows)
-    writer.writerow(["section", "quarter", "category", "channel", "measure", "value"])
+    rows: list[list] = [["section", "quarter", "category", "channel", "measure", "value"]]
     for row in report["by_quarter"]:
-        writer.writerow(
-            ["by_quarter", row["quarter"], row["category"], row["channel"], "complaints", row["complaints"]]
-        )
-        writer.writerow(["by_quarter", row["quarter"], row["category"], row["channel"], "resolved", row["resolved"]])
+        rows.append(["by_quarter", row["quarter"], row["category"], row["channel"], "complaints", row["complaints"]])
+        rows.append(["by_quarter", row["quarter"], row["category"], row["channel"], "resolved", row["resolved"]])
     for step, value in report["average_seconds"].items():
-        writer.writerow(["average_seconds", "", "", "", step, "" if value["seconds"] is None else value["seconds"]])
+        rows.append(["average_seconds", "", "", "", step, "" if value["seconds"] is None else value["seconds"]])
     for kind, value in report["deadlines"].items():
-        writer.writerow(["deadlines", "", "", "", f"{kind}.total", value["total"]])
-        writer.writerow(["deadlines", "", "", "", f"{kind}.breached", value["breached"]])
+        rows.append(["deadlines", "", "", "", f"{kind}.total", value["total"]])
+        rows.append(["deadlines", "", "", "", f"{kind}.breached", value["breached"]])
     for outcome, count in report["outcomes"].items():
-        writer.writerow(["outcomes", "", "", "", outcome, count])
+        rows.append(["outcomes", "", "", "", outcome, count])
     return rows
-
-
-class _Rows:
-    def __init__(self, rows: list[list]) -> None:
-        self.rows = rows
-
-    def writerow(self, row: list) -> None:
-        self.rows.append(row)
