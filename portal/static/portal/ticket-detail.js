@@ -623,15 +623,7 @@ function renderSecretWarning(ticket) {
     box = h("div", { id: "secret-warning" });
     $("page-alerts").before(box);
   }
-  replaceChildren(
-    box,
-    h(
-      "div",
-      { class: "alert alert-error", role: "alert" },
-      icon("alert", 22),
-      h("div", {}, h("p", { class: "alert-title", text: gettext("Treat the secret you sent as compromised") }), h("p", { text: ticket.secret_warning })),
-    ),
-  );
+  replaceChildren(box, errorAlert(ticket.secret_warning, { title: gettext("Treat the secret you sent as compromised") }));
 }
 
 async function load({ quiet = false, announceNew = false } = {}) {

@@ -607,7 +607,7 @@ function showGuestSent(detail, secretWarning) {
   const card = h(
     "div",
     { class: "card", tabindex: "-1", id: "guest-sent" },
-    secretWarning ? h("div", { class: "alert alert-error", role: "alert" }, icon("alert", 22), h("div", {}, h("p", { class: "alert-title", text: gettext("Treat the secret you sent as compromised") }), h("p", { text: secretWarning }))) : null,
+    secretWarning ? errorAlert(secretWarning, { title: gettext("Treat the secret you sent as compromised") }) : null,
     h("div", { class: "alert alert-success" }, icon("mail", 22), h("div", {}, h("p", { class: "alert-title", text: gettext("Check your e-mail") }), h("p", { text: detail || gettext("If the address is valid, we've e-mailed you a link to your ticket.") }))),
     h("p", { text: gettext("The link opens your ticket: you can follow its status, reply and add evidence there.") }),
     h("p", { class: "muted small", text: gettext("Nothing arrived after a few minutes? Check your spam folder, then send the form again.") }),
