@@ -13,7 +13,6 @@ are support_desk.metrics'.
 """
 
 import hmac
-import ipaddress
 import math
 import time
 from datetime import datetime
@@ -23,7 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
-from support_desk.client_ip import client_ip
+from support_desk.client_ip import client_ip, in_networks
 
 from .services import TICKET_COUNT_NAME, last_heartbeat
 
@@ -161,13 +160,7 @@ def _bearer(request: HttpRequest) -> str:
 
 def _from_allowed_network(request: HttpRequest) -> bool:
     networks = settings.METRICS_ALLOWED_NETWORKS
-    if not networks:
-        return False
-    try:
-        address = ipaddress.ip_address(client_ip(request))
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(network, strict=False) for network in networks)
+    return bool(networks) and in_networks(client_ip(request), networks)
 
 
 def scrape_refusal(request: HttpRequest) -> int | None:

@@ -13,15 +13,21 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
+def in_networks(address: str, networks) -> bool:
+    """Whether `address` lies in one of `networks` (addresses or CIDR networks); False when it is
+    not an IP address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
+
+
 def _from_trusted_proxy(remote: str) -> bool:
     networks = getattr(settings, "TRUSTED_PROXIES", [])
     if not networks:
         return True
-    try:
-        address = ipaddress.ip_address(remote)
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(network, strict=False) for network in networks)
+    return in_networks(remote, networks)
 
 
 def from_trusted_proxy(request: HttpRequest) -> bool:
