@@ -12,7 +12,7 @@ from tickets import incident_view
 from tickets.models import Ticket, TicketEvent
 
 from .models import Incident, IncidentLink
-from .snapshot import IncidentFacts, active_incidents, facts_of, latest_updates
+from .snapshot import IncidentFacts, active_incidents, incident_facts
 
 LINK_KINDS = (TicketEvent.Kind.INCIDENT_LINKED, TicketEvent.Kind.INCIDENT_UNLINKED)
 
@@ -39,7 +39,7 @@ def _facts(incident_id: int) -> IncidentFacts | None:
     incident = Incident.objects.prefetch_related("categories").filter(pk=incident_id).first()
     if incident is None:
         return None
-    return facts_of(incident, latest_updates([incident.pk]).get(incident.pk))
+    return incident_facts(incident)
 
 
 def card(facts: IncidentFacts, *, rule: str = "", linked_at=None) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from tickets.selectors import tickets_visible_to
 
 from . import texts
 from .models import Incident, IncidentLink, IncidentUpdate
-from .snapshot import facts_of, latest_updates
+from .snapshot import incident_facts
 
 Status = Incident.Status
 Kind = TicketEvent.Kind
@@ -390,7 +390,7 @@ def incident_link_many(
             for row in linking
         ]
         if answer:
-            facts = facts_of(incident, latest_updates([incident.pk]).get(incident.pk))
+            facts = incident_facts(incident)
             bodies: dict[str, str] = {}
             messages = [
                 (

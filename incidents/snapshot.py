@@ -106,6 +106,11 @@ def latest_updates(incident_ids: list[int]) -> dict[int, IncidentUpdate]:
     return latest
 
 
+def incident_facts(incident: Incident) -> IncidentFacts:
+    """One incident's facts with its latest update (`incident` with its categories prefetched)."""
+    return facts_of(incident, latest_updates([incident.pk]).get(incident.pk))
+
+
 def _load(version: str) -> dict[int, IncidentFacts]:
     incidents = list(
         Incident.objects.exclude(status=Incident.Status.RESOLVED).prefetch_related("categories").order_by("-started_at")

@@ -13,7 +13,7 @@ from tickets.selectors import tickets_visible_to
 
 from .. import selectors, services, texts
 from ..models import Incident, IncidentLink
-from ..snapshot import facts_of, latest_updates
+from ..snapshot import incident_facts
 from .serializers import (
     IncidentWithUpdatesSerializer,
     LinkedTicketSerializer,
@@ -151,7 +151,7 @@ class IncidentPreviewView(APIView):
         data = PostUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        facts = facts_of(incident, latest_updates([incident.pk]).get(incident.pk))
+        facts = incident_facts(incident)
         status_ = values.get("status") or incident.status
         eta = values.get("eta", incident.eta)
         body_zh = values.get("body_zh_hans") or values["body"]
