@@ -155,13 +155,12 @@ def ticket_merge(
             "sent is lost: both conversations are kept and shown here. We continue on this ticket (%(main)s); "
             "please reply here."
         ) % {"duplicate": duplicate.reference, "main": main.reference}
-    message = Message.objects.create(ticket=main, author=actor, kind=Message.Kind.SYSTEM, body=notice, created_at=now)
-    audit.record(
-        main,
-        actor=actor,
+    services.system_message_post(
+        ticket=main,
+        body=notice,
         kind=Kind.MESSAGE_ADDED,
-        at=now,
-        message_id=message.pk,
+        now=now,
+        author=actor,
         internal=False,
         by="system",
         reason=MERGE_REASON,

@@ -317,13 +317,16 @@ def remembered_rows(ticket: Ticket, relation: str) -> list:
     return list(queryset._result_cache) if queryset is not None else []
 
 
-def system_message_post(*, ticket: Ticket, body: str, kind: str, now: datetime, **data: Any) -> Message:
-    """A public message written by the desk itself (no author: an incident's answer), on the
-    caller's locked ticket, with the event `kind` that explains it (its data names the message).
+def system_message_post(
+    *, ticket: Ticket, body: str, kind: str, now: datetime, author: User | None = None, **data: Any
+) -> Message:
+    """A public message written by the desk itself (no author: an incident's answer; or for the
+    `author` whose action it reports: a merge's notice), on the caller's locked ticket, with the
+    event `kind` that explains it (its data names the message).
     Not a first response, no status move, no hook: the SLA still waits for a person. On a ticket
     being created the message and the event join the rows its answer shows (remember_new_rows)."""
-    message = Message.objects.create(ticket=ticket, author=None, kind=Message.Kind.SYSTEM, body=body, created_at=now)
-    event = audit.record(ticket, actor=None, kind=kind, at=now, message_id=message.pk, **data)
+    message = Message.objects.create(ticket=ticket, author=author, kind=Message.Kind.SYSTEM, body=body, created_at=now)
+    event = audit.record(ticket, actor=author, kind=kind, at=now, message_id=message.pk, **data)
     if "messages" in ticket.__dict__.get("_prefetched_objects_cache", {}):
         remember_new_rows(ticket, "messages", [*remembered_rows(ticket, "messages"), message])
         remember_new_rows(ticket, "events", [*remembered_rows(ticket, "events"), event])
