@@ -92,15 +92,25 @@ def _promises(ticket: Ticket) -> dict:
     return sla_view.promises(ticket)
 
 
-def _to_customer(*, ticket: Ticket, template: str, now: datetime, to: str | None = None, **extra) -> None:
-    """One customer e-mail about a ticket: in their language, with their anti-phishing code."""
-    context = {**_customer_context(ticket), **extra}
+def _to_customer(
+    *,
+    ticket: Ticket,
+    template: str,
+    now: datetime,
+    to: str | None = None,
+    language: str | None = None,
+    context: dict | None = None,
+    **extra,
+) -> None:
+    """One customer e-mail about a ticket: in their language (unless `language` is given), with
+    their anti-phishing code. `context`: the caller's _customer_context when it changed a part."""
+    context = {**(_customer_context(ticket) if context is None else context), **extra}
     to = ticket.requester.email if to is None else to
     outbox_enqueue_template(
         to=to,
         template=template,
         context=context,
-        language=_customer_language(ticket.requester),
+        language=_customer_language(ticket.requester) if language is None else language,
         purpose=template,
         ticket_reference=ticket.reference,
         mint=_guest_mint(ticket, to),
@@ -112,21 +122,13 @@ def ticket_created(*, ticket: Ticket, queue: dict, now: datetime) -> None:
     """The acknowledgement of a new ticket, rendered when it is sent (not inside the creating
     transaction) from the facts of the moment: reference, subject, team, place, promises."""
     context = _customer_context(ticket)
-    requester = ticket.requester
-    outbox_enqueue_template(
-        to=requester.email,
+    _to_customer(
+        ticket=ticket,
         template="ticket_created",
-        context={
-            **context,
-            "ticket": {**context["ticket"], "team": {"name": ticket.team.name}},
-            "queue": queue,
-            "sla": _promises(ticket),
-        },
-        language=_customer_language(requester),
-        purpose="ticket_created",
-        ticket_reference=ticket.reference,
-        mint=_guest_mint(ticket, requester.email),
         now=now,
+        context={**context, "ticket": {**context["ticket"], "team": {"name": ticket.team.name}}},
+        queue=queue,
+        sla=_promises(ticket),
     )
 
 
@@ -141,18 +143,7 @@ def letter_sent(*, ticket: Ticket, message: Message, title: str, language: str, 
     """A formal letter (a complaint's acknowledgement, holding reply, final response...) by
     e-mail, in the letter's language (`title`: its heading, already in that language). Its text
     is the message's, read when the mail is sent."""
-    context = {**_customer_context(ticket), "message_id": message.pk, "title": title}
-    to = ticket.requester.email
-    outbox_enqueue_template(
-        to=to,
-        template="letter_sent",
-        context=context,
-        language=language,
-        purpose="letter_sent",
-        ticket_reference=ticket.reference,
-        mint=_guest_mint(ticket, to),
-        now=now,
-    )
+    _to_customer(ticket=ticket, template="letter_sent", now=now, language=language, message_id=message.pk, title=title)
 
 
 def _agent_replied_context(facts: dict[str, Any]) -> dict[str, Any]:
