@@ -446,14 +446,7 @@ def message_add(
         hooks.emit(added)
     elif staff:
         hooks.emit(added)
-        if locked.first_response_at is None:
-            locked.first_response_at = now
-            _touch(locked, now, "first_response_at")
-            audit.record(locked, actor=author, kind=Kind.FIRST_RESPONSE, at=now, message_id=message.pk)
-        if locked.status == Status.NEW:
-            _transition(locked, to=Status.OPEN, actor=author, now=now, reason="first_response")
-        else:
-            _touch(locked, now)
+        _agent_reply_moves(locked, author=author, message=message, now=now)
         emails.agent_replied(ticket=locked, message=message, now=now)
     elif locked.status in CUSTOMER_REPLY_REOPENS:
         _transition(locked, to=Status.OPEN, actor=author, now=now, reason="customer_reply")
@@ -464,6 +457,19 @@ def message_add(
     if secret_kinds:
         _secret_exposed(locked, actor=author, kinds=secret_kinds, fields=secret_fields, now=now, message_id=message.pk)
     return message
+
+
+def _agent_reply_moves(locked: Ticket, *, author: User, message: Message, now: datetime) -> None:
+    """An agent's public reply (message_add, letter_add) on the locked ticket: its first response
+    when none was, and a new ticket opens."""
+    if locked.first_response_at is None:
+        locked.first_response_at = now
+        _touch(locked, now, "first_response_at")
+        audit.record(locked, actor=author, kind=Kind.FIRST_RESPONSE, at=now, message_id=message.pk)
+    if locked.status == Status.NEW:
+        _transition(locked, to=Status.OPEN, actor=author, now=now, reason="first_response")
+    else:
+        _touch(locked, now)
 
 
 @transaction.atomic
@@ -630,14 +636,7 @@ def letter_add(*, ticket: Ticket, author: User | None, body: str, letter: str, n
         _touch(locked, now)
         return message
     hooks.emit(hooks.MessageAdded(ticket=locked, message=message, by_staff=True, now=now))
-    if locked.first_response_at is None:
-        locked.first_response_at = now
-        _touch(locked, now, "first_response_at")
-        audit.record(locked, actor=author, kind=Kind.FIRST_RESPONSE, at=now, message_id=message.pk)
-    if locked.status == Status.NEW:
-        _transition(locked, to=Status.OPEN, actor=author, now=now, reason="first_response")
-    else:
-        _touch(locked, now)
+    _agent_reply_moves(locked, author=author, message=message, now=now)
     return message
 
 
