@@ -5,12 +5,15 @@ and read django.core.mail.outbox while the browser drives the pages.
 """
 
 import os
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from playwright.sync_api import Page, expect
 
 # Playwright cannot download its own browsers here: it drives a system Chromium (or Chrome).
@@ -71,11 +74,43 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": DESKTOP, "locale": "en-US"}
 
 
+class _InFlight:
+    """Requests the live server (threads of this process) is still answering: a page closed at
+    the end of a test may leave one (a poll, a heartbeat) that holds a table of the shared
+    in-memory SQLite database, whose flush would then fail with "table is locked"."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **_kwargs) -> None:
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **_kwargs) -> None:
+        with self.lock:
+            self.count -= 1
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count > 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
 @pytest.fixture
 def demo(transactional_db, live_server):
-    """The demo accounts, categories, SLA policy, articles and incident (seed_demo takes ~0.3 s)."""
+    """The demo accounts, categories, SLA policy, articles and incident (seed_demo takes ~0.3 s).
+    At teardown it waits until the live server has answered every request, before the flush."""
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    return live_server
+    in_flight = _InFlight()
+    request_started.connect(in_flight.started, dispatch_uid="browser-in-flight-started")
+    request_finished.connect(in_flight.finished, dispatch_uid="browser-in-flight-finished")
+    try:
+        yield live_server
+        in_flight.wait_idle()
+    finally:
+        request_started.disconnect(dispatch_uid="browser-in-flight-started")
+        request_finished.disconnect(dispatch_uid="browser-in-flight-finished")
 
 
 def shot(page: Page, name: str, *, full_page: bool = True) -> Path:
