@@ -2,9 +2,14 @@
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.models import CustomerProfile
+from accounts.roles import Role, role_of
+from accounts.tokens import ExpiringTokenAuthentication
 from tests.accounts.conftest import PASSWORD
 
 
@@ -66,3 +71,33 @@ def test_an_expired_token_is_replaced_at_the_next_login(api_client, alice, setti
 
     assert fresh != key
     assert with_token(api_client, fresh).get("/api/v1/tickets/").status_code == 200
+
+
+def test_the_token_lookup_loads_a_customer_with_profile_and_no_role_in_one_statement(
+    customer, django_assert_num_queries
+):
+
+    key = Token.objects.create(user=customer).key
+    with django_assert_num_queries(1):
+        user, token = ExpiringTokenAuthentication().authenticate_credentials(key)
+        assert role_of(user) == Role.CUSTOMER
+        assert user.customer_profile.pk == customer.customer_profile.pk
+
+    assert (user.pk, token.key, token.created) == (customer.pk, key, Token.objects.get(key=key).created)
+
+
+def test_the_token_lookup_gives_the_highest_role_and_no_profile_for_staff(admin_user):
+
+    CustomerProfile.objects.filter(user=admin_user).delete()
+    key = Token.objects.create(user=admin_user).key
+    user, _token = ExpiringTokenAuthentication().authenticate_credentials(key)
+
+    assert role_of(user) == Role.ADMIN
+    with pytest.raises(CustomerProfile.DoesNotExist):
+        _ = user.customer_profile
+
+
+def test_an_unknown_token_is_refused(db):
+
+    with pytest.raises(AuthenticationFailed):
+        ExpiringTokenAuthentication().authenticate_credentials("0" * 40)
