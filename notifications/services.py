@@ -1,5 +1,6 @@
 """The outbox: side effects written with their cause, delivered after commit, retried until done."""
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -7,6 +8,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
@@ -105,6 +107,7 @@ def register_automatic_purposes(purposes: Iterable[str]) -> None:
 # import the tasks that import it. NotificationsConfig.ready() registers them.
 DELIVER_TASK = "notifications.outbox_deliver"
 DELIVER_MANY_TASK = "notifications.outbox_deliver_many"
+DELIVER_NEW_TASK = "notifications.outbox_deliver_new"
 # The bulk queue's tasks (CELERY_TASK_ROUTES): a broadcast's fan-out and its e-mails.
 FAN_OUT_TASK = "notifications.outbox_fan_out"
 DELIVER_BULK_TASK = "notifications.outbox_deliver_bulk"
@@ -192,7 +195,7 @@ def outbox_enqueue_template(
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(lambda: relay(message.pk))
+    transaction.on_commit(lambda: relay_new(message.pk))
     return message
 
 
@@ -207,6 +210,70 @@ def relay_many(message_ids: list[Any], *, queue: str = OutboxMessage.Queue.NOTIF
         except Exception:  # noqa: BLE001 - the drain delivers what could not be handed over
             logger.warning("Broker unavailable; %s outbox messages left for the drain", len(chunk))
             return
+
+
+# Coalesced hand-over of new rows (relay_new): while this key is set, a outbox_deliver_new task is
+# on its way and will send every new row committed before it starts, so a surge of ticket
+# creations costs the web process one Redis command per row, not a Celery publish, and the worker
+# one task per batch instead of one per e-mail. Expires on its own if that task is lost (the
+# drain delivers anything left, every OUTBOX_DRAIN_SECONDS).
+RELAY_PENDING_KEY = "notifications:outbox:new-rows-relayed"
+RELAY_PENDING_SECONDS = 30
+NEW_ROWS_BATCH = 100
+
+
+def _coalesced_relay() -> bool:
+    """Only where the cache is shared by the web processes and the workers (Redis): a
+    process-local cache would keep the key where the worker could never clear it."""
+    return settings.CACHES["default"]["BACKEND"].startswith("django_redis")
+
+
+def relay_new(message_id: Any) -> None:
+    """Hand a freshly committed row (never attempted) to a worker: through the coalesced
+    outbox_deliver_new task where the cache is Redis, else as its own task."""
+    if not _coalesced_relay():
+        relay(message_id)
+        return
+    try:
+        if not cache.add(RELAY_PENDING_KEY, "1", RELAY_PENDING_SECONDS):
+            return  # a task already on its way will find this row
+    except Exception:  # noqa: BLE001 - Redis down: hand the row over on its own
+        relay(message_id)
+        return
+    try:
+        _task(DELIVER_NEW_TASK).delay()
+    except Exception:  # noqa: BLE001 - any broker failure must not fail the request
+        logger.warning("Broker unavailable; outbox message %s left for the drain", message_id)
+        with contextlib.suppress(Exception):  # it expires on its own
+            cache.delete(RELAY_PENDING_KEY)
+
+
+def outbox_deliver_new(*, now: datetime) -> int:
+    """Send every new row (pending, never attempted) of the notifications queue, oldest first,
+    NEW_ROWS_BATCH at a time. The key is cleared first: a row committed after this point relays
+    another task, and one committed before it is found by the query below. Each row is still
+    claimed on its own (outbox_deliver), so a second worker or the drain never sends it twice."""
+    try:
+        cache.delete(RELAY_PENDING_KEY)
+    except Exception:  # noqa: BLE001 - the key expires on its own; the rows are sent anyway
+        logger.warning("Could not clear %s", RELAY_PENDING_KEY)
+    sent = 0
+    while True:
+        new = list(
+            OutboxMessage.objects.filter(
+                status=OutboxMessage.Status.PENDING,
+                queue=OutboxMessage.Queue.NOTIFICATIONS,
+                kind=OutboxMessage.Kind.EMAIL,
+                attempts=0,
+                next_attempt_at__lte=max(now, timezone.now()),
+            )
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:NEW_ROWS_BATCH]
+        )
+        sent += sum(1 for message_id in new if outbox_deliver(message_id=message_id, now=now))
+        if len(new) < NEW_ROWS_BATCH:
+            return sent
 
 
 def relay(message_id: Any) -> None:

@@ -1,13 +1,18 @@
 from celery import shared_task
 from django.utils import timezone
 
-from .services import outbox_deliver, outbox_drain
+from .services import outbox_deliver, outbox_deliver_new, outbox_drain
 from .webhooks import webhook_deliver, webhook_drain
 
 
 @shared_task(name="notifications.outbox_deliver", acks_late=True, time_limit=60, ignore_result=True)
 def outbox_deliver_task(message_id: str) -> bool:
     return outbox_deliver(message_id=message_id, now=timezone.now())
+
+
+@shared_task(name="notifications.outbox_deliver_new", acks_late=True, time_limit=600, ignore_result=True)
+def outbox_deliver_new_task() -> int:
+    return outbox_deliver_new(now=timezone.now())
 
 
 @shared_task(name="notifications.outbox_deliver_many", acks_late=True, time_limit=600, ignore_result=True)

@@ -98,8 +98,10 @@ def test_html_in_a_reply_is_escaped_in_the_html_mail(ticket, agent, now, django_
 
 
 def test_broker_down_loses_nothing_and_the_drain_sends_it(customer, category, now, django_capture_on_commit_callbacks):
+    # The row's own task, or the coalesced one where the cache is Redis (relay_new).
     down = mock.patch("notifications.tasks.outbox_deliver_task.delay", side_effect=ConnectionError("redis down"))
-    with down, django_capture_on_commit_callbacks(execute=True):
+    new_down = mock.patch("notifications.tasks.outbox_deliver_new_task.delay", side_effect=ConnectionError("down"))
+    with down, new_down, django_capture_on_commit_callbacks(execute=True):
         ticket = create_ticket(customer, category, now)
     assert mail.outbox == []
     row = OutboxMessage.objects.get(ticket_reference=ticket.reference)
