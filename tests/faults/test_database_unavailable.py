@@ -5,7 +5,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from tickets.api.views import TicketViewSet
+from tickets.api.views.ticket_viewset import TicketViewSet
 
 
 def _down(*args, **kwargs):

@@ -1,20 +1,21 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import access, desk_views, emergency, inbound, macros, views, workload_views
+from . import access, desk_views, emergency, inbound, macros, workload_views
+from .views import agent, auth, customer, guest, public, ticket_viewset
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 # No `tickets.json/` twins: the views take no `format` argument (a 500), and `?format=` does the same.
 router.include_format_suffixes = False
-router.register("categories", views.CategoryViewSet, basename="category")
-router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("categories", customer.CategoryViewSet, basename="category")
+router.register("tickets", ticket_viewset.TicketViewSet, basename="ticket")
 router.register("macros", macros.MacroViewSet, basename="macro")
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
-    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
-    path("queue/", views.QueueView.as_view(), name="queue"),
+    path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
+    path("queue/", agent.QueueView.as_view(), name="queue"),
     path("teams/", desk_views.TeamListView.as_view(), name="teams"),
     path("agents/", desk_views.AgentListView.as_view(), name="agents"),
     path("agents/me/", workload_views.AgentMeView.as_view(), name="agent-me"),
@@ -38,11 +39,11 @@ urlpatterns = [
     ),
     path("staff-access/", access.StaffAccessView.as_view(), name="staff-access"),
     path("staff-access/reveals/", access.StaffRevealView.as_view(), name="staff-reveals"),
-    path("networks/", views.NetworkListView.as_view(), name="networks"),
-    path("networks/validate/", views.ValidateIdentifierView.as_view(), name="networks-validate"),
-    path("guest/tickets/", views.GuestTicketCreateView.as_view(), name="guest-ticket-create"),
-    path("guest/session/", views.GuestSessionView.as_view(), name="guest-session"),
-    path("guest/links/", views.GuestLinkRequestView.as_view(), name="guest-link-request"),
+    path("networks/", public.NetworkListView.as_view(), name="networks"),
+    path("networks/validate/", public.ValidateIdentifierView.as_view(), name="networks-validate"),
+    path("guest/tickets/", guest.GuestTicketCreateView.as_view(), name="guest-ticket-create"),
+    path("guest/session/", guest.GuestSessionView.as_view(), name="guest-session"),
+    path("guest/links/", guest.GuestLinkRequestView.as_view(), name="guest-link-request"),
     path("account-compromised/", emergency.AccountCompromiseView.as_view(), name="account-compromised"),
     path(
         "guest/account-compromised/",

@@ -1,39 +1,36 @@
-"""Every write to a ticket. Each service is atomic, takes `now=`, and records an audit event."""
+"""A ticket's life: its creation, the status table and every status move (reopen, auto-close),
+the PATCH of several fields, its category and complaint mark, and the customer's rating."""
 
-import hashlib
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User
-from accounts.roles import Role, is_staff_member, role_of, sees_every_team
+from accounts.roles import is_staff_member
 
-from . import audit, hooks, macros, outbound_guard, routing, secret_guard, uploads
-from . import notifications as emails
-from .exceptions import TicketConflict, TicketForbidden, TicketInvalid, TicketStale, TicketTransitionError
-from .models import (
-    Attachment,
-    Category,
-    Macro,
-    Message,
-    Priority,
-    Satisfaction,
-    Team,
-    Ticket,
-    TicketEvent,
+from .. import audit, hooks, routing, secret_guard
+from .. import notifications as emails
+from ..exceptions import TicketConflict, TicketForbidden, TicketTransitionError
+from ..models import Category, Message, Priority, Satisfaction, Ticket
+from ..routing import initial_priority
+from ..selectors import ticket_queue_info
+from ..validation import ticket_fields_validated
+from ._common import (
+    Kind,
+    Status,
+    TicketFields,
+    _check_version,
+    _lock,
+    _remember_new_rows,
+    _require_staff,
+    _security_team,
+    _touch,
+    remembered_rows,
 )
-from .routing import initial_priority
-from .selectors import ticket_queue_info
-from .validation import ticket_fields_validated
-
-Status = Ticket.Status
-Kind = TicketEvent.Kind
+from .assignment import ticket_change_priority, ticket_change_team
 
 # The one table of allowed status changes. `reopened` is the solved → open move.
 TRANSITIONS: dict[str, set[str]] = {
@@ -48,130 +45,6 @@ TRANSITIONS: dict[str, set[str]] = {
 SYSTEM_TRANSITIONS: dict[str, set[str]] = {Status.PENDING_CUSTOMER: {Status.CLOSED}}
 # A customer's public reply on these hands the ticket back to the agents.
 CUSTOMER_REPLY_REOPENS = {Status.PENDING_CUSTOMER, Status.SOLVED}
-
-STRUCTURED_FIELDS = ("asset", "network", "amount", "txid", "address", "memo", "order_id")
-
-
-@dataclass(frozen=True)
-class TicketFields:
-    asset: str = ""
-    network: str = ""
-    amount: Decimal | None = None
-    txid: str = ""
-    address: str = ""
-    memo: str = ""
-    order_id: str = ""
-
-
-def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
-
-
-# Events that are no change another agent must see before writing (the clock's own alarms, links).
-# A reveal of the customer's data (tickets.privacy) changes nothing on the ticket either.
-QUIET_EVENT_KINDS = {
-    Kind.SLA_WARNING,
-    Kind.SLA_BREACHED,
-    Kind.GUEST_LINK_ISSUED,
-    Kind.GUEST_LINK_REVOKED,
-    Kind.PII_REVEALED,
-}
-STALE_CHANGES_SHOWN = 50
-
-
-def ticket_version(ticket: Ticket) -> int:
-    """The ticket's version: the id of its latest event (every change writes one; ids only grow).
-    From the prefetched events when the detail has them, else one query."""
-    cache = getattr(ticket, "_prefetched_objects_cache", {})
-    if "events" in cache:
-        return max((event.pk for event in cache["events"]), default=0)
-    return ticket.events.order_by("-id").values_list("id", flat=True).first() or 0
-
-
-def _check_version(locked: Ticket, *, actor: User, expected_version: int | None) -> None:
-    """The optional precondition of a reply or a PATCH (`expected_version`): refused (409, with the
-    changes) when someone else changed the ticket after that version. The caller's own changes and
-    quiet events do not count. Checked under the ticket's lock: one query, only when asked."""
-    if expected_version is None:
-        return
-    newer = list(
-        locked.events.filter(pk__gt=expected_version).select_related("actor").order_by("-id")[:STALE_CHANGES_SHOWN]
-    )
-    changes = [e for e in reversed(newer) if e.kind not in QUIET_EVENT_KINDS and e.actor_id != actor.pk]
-    if changes:
-        raise TicketStale(_("The ticket changed since you loaded it."), changes=changes, version=newer[0].pk)
-
-
-def _touch(ticket: Ticket, now: datetime, *fields: str) -> None:
-    ticket.updated_at = now
-    ticket.save(update_fields=[*fields, "updated_at"])
-
-
-def _can_work_on(user: User, team: Team) -> bool:
-    return sees_every_team(user) or team.members.filter(pk=user.pk).exists()
-
-
-def _require_staff(actor: User) -> None:
-    if not is_staff_member(actor):
-        raise TicketForbidden(_("Only support staff can do this."))
-
-
-# The team that owns every ticket where a customer pasted a secret (the demo's and the default code).
-SECURITY_TEAM_CODE = "security"
-
-
-def _security_team() -> Team | None:
-    return Team.objects.filter(code=SECURITY_TEAM_CODE).first()
-
-
-def _secret_exposed(
-    ticket: Ticket, *, actor: User, kinds: list[str], fields: list[str], now: datetime, **data: Any
-) -> None:
-    """A customer's secret was removed from what they sent: record it (the kinds, never the
-    secret), flag the ticket, make it urgent and give it to the security team, on the locked
-    instance in place."""
-    audit.record(ticket, actor=actor, kind=Kind.SECRET_REDACTED, at=now, kinds=kinds, fields=fields, **data)
-    if not is_staff_member(actor) or actor.pk == ticket.requester_id:
-        changed = []
-        if not ticket.secret_exposed:
-            ticket.secret_exposed = True
-            changed.append("secret_exposed")
-        if ticket.priority != Priority.URGENT:
-            previous = ticket.priority
-            ticket.priority = Priority.URGENT
-            changed.append("priority")
-            audit.record(
-                ticket,
-                actor=None,
-                kind=Kind.PRIORITY_CHANGED,
-                at=now,
-                **{"from": previous, "to": Priority.URGENT, "reason": "secret_exposed"},
-            )
-        team = _security_team()
-        if team is not None and ticket.team_id != team.pk:
-            previous_team = ticket.team.code
-            ticket.team = team
-            changed.append("team")
-            if ticket.assignee_id and not _can_work_on(ticket.assignee, team):
-                ticket.assignee = None
-                changed.append("assignee")
-            audit.record(
-                ticket,
-                actor=None,
-                kind=Kind.TEAM_CHANGED,
-                at=now,
-                **{"from": previous_team, "to": team.code, "unassigned": "assignee" in changed},
-            )
-        if changed:
-            _touch(ticket, now, *changed)
-            hooks.emit(hooks.TicketReclassified(ticket=ticket, now=now))
-
-
-def check_outbound(text: str, *, field: str = "body", language: str | None = None) -> None:
-    """Refuse (400 on `field`) a text for customers that asks for what support never asks for."""
-    problems = outbound_guard.outbound_problems(text, language)
-    if problems:
-        raise TicketInvalid(" ".join(problems), field=field)
 
 
 def find_possible_duplicate(*, requester: User, category: Category, fields: TicketFields) -> Ticket | None:
@@ -291,48 +164,6 @@ def ticket_create(
     return ticket
 
 
-def _remember_new_rows(ticket: Ticket, **rows: list) -> None:
-    """Leave a new ticket's rows on the instance as prefetch_related leaves them (the relations
-    ticket_detail_queryset prefetches), so the e-mail and the API's answer read no row back."""
-    if not hasattr(ticket, "_prefetched_objects_cache"):
-        ticket._prefetched_objects_cache = {}
-        remember_new_rows(ticket, "attachments", [])
-        ticket._state.fields_cache["satisfaction"] = None  # a new ticket has no rating
-    for name, values in rows.items():
-        remember_new_rows(ticket, name, values)
-
-
-def remember_new_rows(ticket: Ticket, relation: str, rows: list) -> None:
-    """One relation of a new ticket as prefetched (also for higher apps' relations, such as the
-    SLA clocks its TicketCreated listener inserts)."""
-    cache = ticket.__dict__.setdefault("_prefetched_objects_cache", {})
-    queryset = getattr(ticket, relation).get_queryset()
-    queryset._result_cache, queryset._prefetch_done = list(rows), True
-    cache[relation] = queryset
-
-
-def remembered_rows(ticket: Ticket, relation: str) -> list:
-    """The rows remember_new_rows left for this relation of a new ticket (none: [])."""
-    queryset = ticket.__dict__.get("_prefetched_objects_cache", {}).get(relation)
-    return list(queryset._result_cache) if queryset is not None else []
-
-
-def system_message_post(
-    *, ticket: Ticket, body: str, kind: str, now: datetime, author: User | None = None, **data: Any
-) -> Message:
-    """A public message written by the desk itself (no author: an incident's answer; or for the
-    `author` whose action it reports: a merge's notice), on the caller's locked ticket, with the
-    event `kind` that explains it (its data names the message).
-    Not a first response, no status move, no hook: the SLA still waits for a person. On a ticket
-    being created the message and the event join the rows its answer shows (remember_new_rows)."""
-    message = Message.objects.create(ticket=ticket, author=author, kind=Message.Kind.SYSTEM, body=body, created_at=now)
-    event = audit.record(ticket, actor=author, kind=kind, at=now, message_id=message.pk, **data)
-    if "messages" in ticket.__dict__.get("_prefetched_objects_cache", {}):
-        remember_new_rows(ticket, "messages", [*remembered_rows(ticket, "messages"), message])
-        remember_new_rows(ticket, "events", [*remembered_rows(ticket, "events"), event])
-    return message
-
-
 def _transition(
     ticket: Ticket,
     *,
@@ -406,167 +237,6 @@ def ticket_reopen(*, ticket: Ticket, actor: User, now: datetime) -> Ticket:
 
 
 @transaction.atomic
-@sensitive_variables()  # the customer's text: never in an error report's frame variables
-def message_add(
-    *,
-    ticket: Ticket,
-    author: User,
-    body: str,
-    internal: bool = False,
-    now: datetime,
-    expected_version: int | None = None,
-) -> Message:
-    """A reply or an internal note. Customers' `internal` is never honoured. With
-    `expected_version`, refused (TicketStale) when someone else changed the ticket since."""
-    staff = is_staff_member(author)
-    internal = internal and staff
-    if staff and not internal:
-        check_outbound(body)  # internal notes never reach the customer
-    texts, secret_kinds, secret_fields = secret_guard.redact_many({"body": body})
-    locked = _lock(ticket)
-    _check_version(locked, actor=author, expected_version=expected_version)
-    if locked.status == Status.CLOSED:
-        raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
-    kind = Message.Kind.INTERNAL if internal else Message.Kind.PUBLIC
-    message = Message.objects.create(ticket=locked, author=author, kind=kind, body=texts["body"], created_at=now)
-    if secret_kinds:
-        message.secret_warning = secret_guard.warning_for(secret_kinds)
-    audit.record(
-        locked,
-        actor=author,
-        kind=Kind.MESSAGE_ADDED,
-        at=now,
-        message_id=message.pk,
-        internal=internal,
-        by="agent" if staff else "customer",
-    )
-    added = hooks.MessageAdded(ticket=locked, message=message, by_staff=staff, now=now)
-    if internal:
-        _touch(locked, now)
-        hooks.emit(added)
-    elif staff:
-        hooks.emit(added)
-        _agent_reply_moves(locked, author=author, message=message, now=now)
-        emails.agent_replied(ticket=locked, message=message, now=now)
-    elif locked.status in CUSTOMER_REPLY_REOPENS:
-        _transition(locked, to=Status.OPEN, actor=author, now=now, reason="customer_reply")
-        hooks.emit(added)
-    else:
-        _touch(locked, now)
-        hooks.emit(added)
-    if secret_kinds:
-        _secret_exposed(locked, actor=author, kinds=secret_kinds, fields=secret_fields, now=now, message_id=message.pk)
-    return message
-
-
-def _agent_reply_moves(locked: Ticket, *, author: User, message: Message, now: datetime) -> None:
-    """An agent's public reply (message_add, letter_add) on the locked ticket: its first response
-    when none was, and a new ticket opens."""
-    if locked.first_response_at is None:
-        locked.first_response_at = now
-        _touch(locked, now, "first_response_at")
-        audit.record(locked, actor=author, kind=Kind.FIRST_RESPONSE, at=now, message_id=message.pk)
-    if locked.status == Status.NEW:
-        _transition(locked, to=Status.OPEN, actor=author, now=now, reason="first_response")
-    else:
-        _touch(locked, now)
-
-
-@transaction.atomic
-def ticket_claim(*, ticket: Ticket, agent: User, now: datetime) -> Ticket:
-    _require_staff(agent)
-    locked = _lock(ticket)
-    if locked.status == Status.CLOSED:
-        raise TicketConflict(_("This ticket is closed and cannot be claimed."))
-    if locked.assignee_id not in (None, agent.pk):
-        raise TicketConflict(_("Another agent is already working on this ticket."))
-    if locked.assignee_id == agent.pk:
-        return locked
-    locked.assignee = agent
-    _touch(locked, now, "assignee")
-    audit.record(locked, actor=agent, kind=Kind.ASSIGNED, at=now, assignee=agent.pk, claimed=True)
-    hooks.emit(hooks.TicketAssigned(ticket=locked, previous=None, claimed=True, now=now))
-    return locked
-
-
-@transaction.atomic
-def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, now: datetime) -> Ticket:
-    _require_staff(actor)
-    locked = _lock(ticket)
-    if locked.status == Status.CLOSED:
-        raise TicketConflict(_("This ticket is closed and cannot be assigned."))
-    if assignee is not None:
-        if not is_staff_member(assignee):
-            raise TicketInvalid(_("Tickets can only be assigned to support staff."), field="assignee")
-        if not _can_work_on(assignee, locked.team):
-            raise TicketInvalid(
-                _("%(user)s is not a member of the %(team)s team.")
-                % {"user": assignee.username, "team": locked.team.name},
-                field="assignee",
-            )
-        if role_of(actor) == Role.AGENT and not _can_work_on(actor, locked.team):
-            raise TicketForbidden(_("Only members of the ticket's team can assign it."))
-    if locked.assignee_id == (assignee.pk if assignee else None):
-        return locked
-    previous = locked.assignee_id
-    locked.assignee = assignee
-    _touch(locked, now, "assignee")
-    if assignee is None:
-        audit.record(locked, actor=actor, kind=Kind.UNASSIGNED, at=now, previous=previous)
-        return locked
-    audit.record(locked, actor=actor, kind=Kind.ASSIGNED, at=now, assignee=assignee.pk, previous=previous)
-    hooks.emit(hooks.TicketAssigned(ticket=locked, previous=previous, claimed=False, now=now))
-    if assignee.pk != actor.pk:
-        emails.ticket_assigned(ticket=locked, assignee=assignee, actor=actor, now=now)
-    return locked
-
-
-@transaction.atomic
-def ticket_change_priority(
-    *, ticket: Ticket, actor: User | None, priority: str, now: datetime, reason: str = "", recompute_sla: bool = True
-) -> Ticket:
-    locked = _lock(ticket)
-    if locked.priority == priority:
-        return locked
-    previous = locked.priority
-    locked.priority = Priority(priority)
-    _touch(locked, now, "priority")
-    audit.record(
-        locked, actor=actor, kind=Kind.PRIORITY_CHANGED, at=now, **{"from": previous, "to": priority, "reason": reason}
-    )
-    if recompute_sla:
-        hooks.emit(hooks.TicketReclassified(ticket=locked, now=now))
-    return locked
-
-
-@transaction.atomic
-def ticket_change_team(
-    *, ticket: Ticket, actor: User | None, team: Team, now: datetime, recompute_sla: bool = True
-) -> Ticket:
-    locked = _lock(ticket)
-    if locked.team_id == team.pk:
-        return locked
-    previous = locked.team.code
-    locked.team = team
-    changed = ["team"]
-    if locked.assignee_id and not _can_work_on(locked.assignee, team):
-        # The holder cannot follow the ticket into a team they are not in.
-        locked.assignee = None
-        changed.append("assignee")
-    _touch(locked, now, *changed)
-    audit.record(
-        locked,
-        actor=actor,
-        kind=Kind.TEAM_CHANGED,
-        at=now,
-        **{"from": previous, "to": team.code, "unassigned": "assignee" in changed},
-    )
-    if recompute_sla:
-        hooks.emit(hooks.TicketReclassified(ticket=locked, now=now))
-    return locked
-
-
-@transaction.atomic
 def ticket_change_category(
     *, ticket: Ticket, actor: User, category: Category, now: datetime, recompute_sla: bool = True
 ) -> Ticket:
@@ -610,47 +280,6 @@ def ticket_set_complaint(
 
 
 @transaction.atomic
-def letter_add(*, ticket: Ticket, author: User | None, body: str, letter: str, now: datetime) -> Message:
-    """A formal letter to the customer (a complaint's acknowledgement, holding reply, final
-    response...): a public message, kept in the record and the export like any reply. Written by
-    an agent it is their reply (first response, status as message_add); written by the desk
-    itself (author None: the acknowledgement) it moves nothing. The caller e-mails it."""
-    if author is not None:
-        _require_staff(author)
-        check_outbound(body)
-    locked = _lock(ticket)
-    if locked.status == Status.CLOSED:
-        raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
-    message = Message.objects.create(ticket=locked, author=author, kind=Message.Kind.PUBLIC, body=body, created_at=now)
-    audit.record(
-        locked,
-        actor=author,
-        kind=Kind.MESSAGE_ADDED,
-        at=now,
-        message_id=message.pk,
-        internal=False,
-        by="agent" if author is not None else "system",
-        letter=letter,
-    )
-    if author is None:
-        _touch(locked, now)
-        return message
-    hooks.emit(hooks.MessageAdded(ticket=locked, message=message, by_staff=True, now=now))
-    _agent_reply_moves(locked, author=author, message=message, now=now)
-    return message
-
-
-@transaction.atomic
-def note_add(*, ticket: Ticket, body: str, now: datetime) -> Message:
-    """An internal note by the desk itself (a draft or a prompt for the agents)."""
-    locked = _lock(ticket)
-    message = Message.objects.create(ticket=locked, author=None, kind=Message.Kind.INTERNAL, body=body, created_at=now)
-    audit.record(locked, actor=None, kind=Kind.MESSAGE_ADDED, at=now, message_id=message.pk, internal=True, by="system")
-    _touch(locked, now)
-    return message
-
-
-@transaction.atomic
 def ticket_update(
     *, ticket: Ticket, actor: User, changes: dict[str, Any], now: datetime, expected_version: int | None = None
 ) -> Ticket:
@@ -675,94 +304,6 @@ def ticket_update(
     if "status" in changes:
         ticket = ticket_change_status(ticket=ticket, actor=actor, status=changes["status"], now=now)
     return ticket
-
-
-@transaction.atomic
-@sensitive_variables()  # the customer's text: never in an error report's frame variables
-def attachment_add(
-    *, ticket: Ticket, uploader: User, upload: UploadedFile, internal: bool = False, now: datetime
-) -> Attachment:
-    """Keep an evidence file: type decided by content, stored under a random name, SHA-256 kept.
-    An internal file (staff only) is a working document the customer never sees."""
-    staff = is_staff_member(uploader)
-    if internal and not staff:
-        raise TicketInvalid(_("Only support staff can add internal files."), field="internal")
-    checked = uploads.check_upload(upload)
-    # The name, and the text of a .txt/.eml file, lose their secrets before they are kept; the
-    # SHA-256 is then the stored file's.
-    upload, name, secret_kinds, secret_fields = uploads.redact_upload(upload, checked)
-    locked = _lock(ticket)
-    if locked.status == Status.CLOSED:
-        raise TicketConflict(_("This ticket is closed. Please open a new ticket."))
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    attachment = Attachment(
-        ticket=locked,
-        uploaded_by=uploader,
-        original_name=name,
-        content_type=checked.content_type,
-        extension=checked.extension,
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        internal=internal,
-        created_at=now,
-    )
-    uploads.store_file(attachment.file, name, upload)
-    attachment.save()
-    audit.record(
-        locked,
-        actor=uploader,
-        kind=Kind.ATTACHMENT_ADDED,
-        at=now,
-        attachment_id=attachment.pk,
-        name=attachment.original_name,
-        sha256=attachment.sha256,
-        size=attachment.size,
-        internal=internal,
-        by="agent" if staff else "customer",
-    )
-    _touch(locked, now)
-    if secret_kinds:
-        _secret_exposed(
-            locked, actor=uploader, kinds=secret_kinds, fields=secret_fields, now=now, attachment_id=attachment.pk
-        )
-        attachment.secret_warning = secret_guard.warning_for(secret_kinds)
-    return attachment
-
-
-# Macros are written through tickets.macros (the rule of who may write which); re-exported here
-# for the callers that know them as services.
-macro_create = macros.macro_create
-
-
-def render_macro(macro: Macro, ticket: Ticket) -> str:
-    return macros.render_body(macro.body, ticket)
-
-
-def macro_actions(macro: Macro) -> dict[str, str]:
-    """What applying the macro changes besides posting its text (team as its code)."""
-    return macros.actions_of(set_status=macro.set_status, set_priority=macro.set_priority, set_team=macro.set_team)
-
-
-@transaction.atomic
-def macro_apply(*, ticket: Ticket, macro: Macro, actor: User, now: datetime) -> Ticket:
-    """Post the macro's text and apply its changes as one act, recorded as such."""
-    _require_staff(actor)
-    if macro.team_id is not None and not _can_work_on(actor, macro.team):
-        raise TicketForbidden(_("This macro belongs to another team."))
-    if macro.owner_id not in (None, actor.pk):
-        raise TicketForbidden(_("This is another agent's personal macro."))
-    audit.record(ticket, actor=actor, kind=Kind.MACRO_APPLIED, at=now, macro_id=macro.pk, name=macro.name)
-    message_add(ticket=ticket, author=actor, body=render_macro(macro, ticket), internal=macro.internal, now=now)
-    if macro.set_priority:
-        ticket_change_priority(ticket=ticket, actor=actor, priority=macro.set_priority, now=now, reason="macro")
-    if macro.set_team_id:
-        ticket_change_team(ticket=ticket, actor=actor, team=macro.set_team, now=now)
-    if macro.set_status:
-        ticket_change_status(ticket=ticket, actor=actor, status=macro.set_status, now=now)
-    return Ticket.objects.get(pk=ticket.pk)
 
 
 @transaction.atomic
