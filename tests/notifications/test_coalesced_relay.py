@@ -99,3 +99,49 @@ def test_without_a_shared_cache_each_row_is_its_own_task(db, now, monkeypatch, d
         queue_mail(now)
 
     assert names == [outbox.DELIVER_TASK]
+
+
+def test_more_rows_than_one_batch_are_all_sent_by_one_task(db, now, coalescing, published):
+    for index in range(outbox.NEW_ROWS_BATCH * 2 + 3):
+        queue_mail(now, to=f"c{index}@example.com")
+
+    assert outbox.outbox_deliver_new(now=now) == outbox.NEW_ROWS_BATCH * 2 + 3
+    assert len(mail.outbox) == outbox.NEW_ROWS_BATCH * 2 + 3
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(db, now, coalescing, published, django_assert_num_queries):
+    for index in range(10):
+        queue_mail(now, to=f"c{index}@example.com")
+
+    # Lease (BEGIN, SELECT ... FOR UPDATE SKIP LOCKED, UPDATE, COMMIT), one UPDATE to mark them
+    # sent, then the empty looks before and after the key is cleared (BEGIN, SELECT, COMMIT each).
+    with django_assert_num_queries(11):
+        assert outbox.outbox_deliver_new(now=now) == 10
+
+
+def test_a_task_over_its_time_hands_the_rest_to_a_new_task(db, now, coalescing, published):
+    for index in range(outbox.NEW_ROWS_BATCH + 1):
+        queue_mail(now, to=f"c{index}@example.com")
+    cache.set(outbox.RELAY_PENDING_KEY, "1")
+
+    assert outbox.outbox_deliver_new(now=now, max_seconds=0) == outbox.NEW_ROWS_BATCH
+    assert len(published) == 1
+    assert cache.get(outbox.RELAY_PENDING_KEY) == "1"
+
+
+def test_a_failed_send_is_recorded_and_the_rest_of_the_batch_is_sent(db, now, coalescing, published):
+    first, second = queue_mail(now, to="a@example.com"), queue_mail(now, to="b@example.com")
+    real_send = outbox._send_email
+
+    def send(message):
+        if message.pk == first.pk:
+            raise OSError("smtp down")
+        real_send(message)
+
+    with mock.patch.object(outbox, "_send_email", side_effect=send):
+        assert outbox.outbox_deliver_new(now=now) == 1
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.attempts, first.locked_until) == (OutboxMessage.Status.PENDING, 1, None)
+    assert (second.status, second.attempts) == (OutboxMessage.Status.SENT, 1)
