@@ -10,9 +10,10 @@ class TicketsConfig(AppConfig):
 
         # guest: the e-mail link minter; schema: the guest auth scheme; queue_version: its receivers
         # change the queue's ETag on ticket writes.
-        from . import categories, emergency, guest, notifications, queue_version, schema, webhooks  # noqa: F401
+        from . import categories, emergency, guest, notifications, queue_version, schema, thresholds, webhooks  # noqa: F401
 
         categories.connect_signals()  # the active categories ticket creation reads from memory
+        thresholds.connect_signals()  # and the large-amount thresholds
         # What the ticket e-mails read when they are sent; the ticket events webhooks receive.
         notifications.register()
         webhooks.register()

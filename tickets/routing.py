@@ -14,13 +14,13 @@ from .models import (
     OPEN_STATUS_VALUES,
     PRIORITY_BY_RANK,
     PRIORITY_RANK,
-    AssetThreshold,
     Category,
     Priority,
     Team,
     Ticket,
     TicketEvent,
 )
+from .thresholds import threshold_of
 
 RAISED_TIERS = {CustomerProfile.Tier.VIP, CustomerProfile.Tier.INSTITUTIONAL}
 
@@ -38,7 +38,8 @@ def customer_tier(user: User) -> str:
 def is_large_amount(*, asset: str, amount: Decimal | None) -> bool:
     if amount is None or not asset:
         return False
-    return AssetThreshold.objects.filter(asset=asset.upper(), amount__lte=amount).exists()
+    threshold = threshold_of(asset)
+    return threshold is not None and amount >= threshold
 
 
 def initial_priority(*, category: Category, requester: User, asset: str, amount: Decimal | None) -> Priority:

@@ -327,3 +327,31 @@ def test_category_change_is_recorded_with_both_codes(ticket, agent, other_catego
     services.ticket_change_category(ticket=ticket, actor=agent, category=other_category, now=now)
     event = ticket.events.get(kind=Kind.CATEGORY_CHANGED)
     assert event.data == {"from": "withdrawal_delayed", "to": "other"}
+
+
+def test_a_changed_threshold_applies_to_the_next_ticket(customer, category, now):
+    threshold = AssetThreshold.objects.create(asset="BTC", amount=Decimal("5"))
+    assert create(customer, category, now, asset="BTC", amount=Decimal("2")).priority == Priority.NORMAL
+
+    threshold.amount = Decimal("1")
+    threshold.save()
+
+    assert create(customer, category, now, asset="BTC", amount=Decimal("2")).priority == Priority.HIGH
+
+
+def test_a_deleted_threshold_no_longer_raises_priority(customer, category, now):
+    threshold = AssetThreshold.objects.create(asset="BTC", amount=Decimal("1"))
+    threshold.delete()
+
+    assert create(customer, category, now, asset="BTC", amount=Decimal("2")).priority == Priority.NORMAL
+
+
+def test_the_threshold_check_reads_the_process_copy_without_a_statement(db, django_assert_num_queries):
+    from tickets.routing import is_large_amount
+
+    AssetThreshold.objects.create(asset="BTC", amount=Decimal("1"))
+    is_large_amount(asset="BTC", amount=Decimal("1"))  # loads the copy
+
+    with django_assert_num_queries(0):
+        assert is_large_amount(asset="btc", amount=Decimal("3")) is True
+        assert is_large_amount(asset="ETH", amount=Decimal("3")) is False
