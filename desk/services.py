@@ -10,11 +10,12 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from accounts.audit import admin_log
 from accounts.models import User
 from accounts.roles import is_staff_member, sees_every_team
 from tickets.api.filters import QueueFilter
@@ -99,12 +100,6 @@ def saved_view_clean_columns(columns: Any) -> list[str]:
     return [column for column in SavedView.Column.values if column in chosen] if columns else []
 
 
-def _log(*, actor: User, view: SavedView, flag: int, message: str) -> None:
-    LogEntry.objects.log_actions(
-        user_id=actor.pk, queryset=[view], action_flag=flag, change_message=message, single_object=True
-    )
-
-
 @transaction.atomic
 def saved_view_create(
     *,
@@ -130,7 +125,7 @@ def saved_view_create(
         updated_at=now,
         updated_by=actor,
     )
-    _log(actor=actor, view=view, flag=ADDITION, message="Created in the desk")
+    admin_log(actor=actor, obj=view, flag=ADDITION, message="Created in the desk")
     return view
 
 
@@ -158,7 +153,7 @@ def saved_view_update(*, view: SavedView, actor: User, changes: dict[str, Any], 
     locked.updated_at = now
     locked.updated_by = actor
     locked.save()
-    _log(actor=actor, view=locked, flag=CHANGE, message="Changed in the desk")
+    admin_log(actor=actor, obj=locked, flag=CHANGE, message="Changed in the desk")
     return locked
 
 
@@ -167,5 +162,5 @@ def saved_view_delete(*, view: SavedView, actor: User) -> None:
     locked = SavedView.objects.select_for_update().get(pk=view.pk)
     if not saved_view_can_edit(user=actor, view=locked):
         raise TicketForbidden(_("You cannot delete this view."))
-    _log(actor=actor, view=locked, flag=DELETION, message=f"Deleted in the desk: {locked.name}")
+    admin_log(actor=actor, obj=locked, flag=DELETION, message=f"Deleted in the desk: {locked.name}")
     locked.delete()

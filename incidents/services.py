@@ -10,19 +10,18 @@ on all of them.
   incidents.hooks).
 """
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.admin.models import ADDITION, CHANGE
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from accounts.audit import admin_log
 from accounts.models import Role, User
 from accounts.roles import is_staff_member, role_of
 from notifications.services import outbox_fan_out
@@ -131,19 +130,6 @@ def _apply(incident: Incident, *, fields: dict[str, Any], now: datetime) -> None
     incident.full_clean(exclude=["categories"])
 
 
-def _log(*, actor: User, incident: Incident, flag: int, message: str | list) -> None:
-    # The admin's own history, so admin and API changes read as one. A list is the admin's
-    # structured change message (ModelAdmin.construct_change_message), stored as it stores it.
-    LogEntry.objects.create(
-        user=actor,
-        content_type=ContentType.objects.get_for_model(Incident),
-        object_id=str(incident.pk),
-        object_repr=str(incident)[:200],
-        action_flag=flag,
-        change_message=json.dumps(message) if isinstance(message, list) else message,
-    )
-
-
 def _changed_fields(before: dict[str, Any], incident: Incident) -> list[str]:
     return [
         # As the admin names them (a form field's label).
@@ -170,7 +156,7 @@ def incident_create(
     if categories is not None:
         incident.categories.set(categories)
     message = [{"added": {}}] if change_message is None else change_message
-    _log(actor=actor, incident=incident, flag=ADDITION, message=message)
+    admin_log(actor=actor, obj=incident, flag=ADDITION, message=message)
     return incident
 
 
@@ -205,11 +191,11 @@ def incident_update(
     if status != locked.status:
         # The status change is logged with its public update (below); the other fields here.
         if changed:
-            _log(actor=actor, incident=locked, flag=CHANGE, message=[{"changed": {"fields": changed}}])
+            admin_log(actor=actor, obj=locked, flag=CHANGE, message=[{"changed": {"fields": changed}}])
     else:
         if change_message is None:
             change_message = [{"changed": {"fields": changed}}] if changed else []
-        _log(actor=actor, incident=locked, flag=CHANGE, message=change_message)
+        admin_log(actor=actor, obj=locked, flag=CHANGE, message=change_message)
     if status != locked.status:
         # A new status is a public update, whoever sets it (the admin's form, a PATCH): the linked
         # customers are told, and a resolution releases the clocks the incident held, as the
@@ -271,9 +257,9 @@ def incident_post_update(
         solve_tickets=solve_tickets,
     )
     changed = _changed_fields(before, locked)
-    _log(
+    admin_log(
         actor=actor,
-        incident=locked,
+        obj=locked,
         flag=CHANGE,
         message=[{"added": {"name": str(IncidentUpdate._meta.verbose_name), "object": str(update)}}]
         + ([{"changed": {"fields": changed}}] if changed else []),

@@ -11,13 +11,14 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from accounts.audit import admin_log
 from accounts.models import User
 from accounts.roles import sees_every_team
 
@@ -205,13 +206,6 @@ def _field_names(names: list[str]) -> list[str]:
         return [str(capfirst(OfficialContact._meta.get_field(name).verbose_name)) for name in names]
 
 
-def _log(*, actor: User, contact: OfficialContact, flag: int, message: str | list) -> None:
-    # The Django admin's history of the object shows desk and API writes too.
-    LogEntry.objects.log_actions(
-        user_id=actor.pk, queryset=[contact], action_flag=flag, change_message=message, single_object=True
-    )
-
-
 @transaction.atomic
 def official_contact_create(
     *,
@@ -230,9 +224,9 @@ def official_contact_create(
         is_active=is_active,
     )
     _save(contact)
-    _log(
+    admin_log(
         actor=actor,
-        contact=contact,
+        obj=contact,
         flag=ADDITION,
         message=[{"added": {}}] if change_message is None else change_message,
     )
@@ -269,7 +263,7 @@ def official_contact_update(
         _save(locked)
     if change_message is None:
         change_message = [{"changed": {"fields": _field_names(changed)}}] if changed else []
-    _log(actor=actor, contact=locked, flag=CHANGE, message=change_message)
+    admin_log(actor=actor, obj=locked, flag=CHANGE, message=change_message)
     return locked
 
 
@@ -279,5 +273,5 @@ def official_contact_delete(*, contact: OfficialContact, actor: User) -> None:
     inactive instead); the admin's history keeps who deleted what."""
     official_contact_check_actor(actor)
     locked = OfficialContact.objects.select_for_update().get(pk=contact.pk)
-    _log(actor=actor, contact=locked, flag=DELETION, message="")
+    admin_log(actor=actor, obj=locked, flag=DELETION, message="")
     locked.delete()

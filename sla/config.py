@@ -1,33 +1,19 @@
 """Writes to SLA configuration from the REST API: validated, logged, and followed by a
 recompute of running clocks."""
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.db import models, transaction
 
+from accounts.audit import admin_log
 from accounts.models import User
 from notifications.models import WebhookEndpoint
 
 from .config_cache import config_version_bump
 from .models import BusinessCalendar, EscalationRule, EscalationStep, Holiday, SlaPolicy, SlaTarget, WorkingInterval
 from .recompute import schedule_recompute
-
-
-def _log(actor: User, obj: models.Model, flag: int, message: str | list) -> None:
-    # The admin's own audit log, so API and admin changes read as one history. A list is the
-    # admin's structured change message (ModelAdmin.construct_change_message), stored as it does.
-    LogEntry.objects.create(
-        user=actor,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        action_flag=flag,
-        change_message=json.dumps(message) if isinstance(message, list) else message,
-    )
 
 
 def _assign(instance: models.Model, fields: dict[str, Any]) -> None:
@@ -55,7 +41,7 @@ def calendar_save(
         calendar.holidays.all().delete()
         Holiday.objects.bulk_create(Holiday(calendar=calendar, **row) for row in holidays)
     config_version_bump()  # bulk_create sends no post_save
-    _log(actor, calendar, CHANGE if instance else ADDITION, "Saved through the API")
+    admin_log(actor=actor, obj=calendar, flag=CHANGE if instance else ADDITION, message="Saved through the API")
     if instance is not None:
         schedule_recompute(list(calendar.policies.values_list("pk", flat=True)))
     return calendar
@@ -83,7 +69,7 @@ def policy_save(
         policy.targets.all().delete()
         SlaTarget.objects.bulk_create(SlaTarget(policy=policy, **row) for row in targets)
     config_version_bump()  # bulk_create sends no post_save
-    _log(actor, policy, ADDITION if adding else CHANGE, change_message)
+    admin_log(actor=actor, obj=policy, flag=ADDITION if adding else CHANGE, message=change_message)
     # Conditions decide which tickets a policy governs: re-evaluate every running clock.
     schedule_recompute(None)
     return policy
@@ -147,14 +133,14 @@ def rule_save(
             step.full_clean(exclude=["rule"])
             step.save()
             step.notify_users.set(users)
-    _log(actor, rule, CHANGE if instance else ADDITION, "Saved through the API")
+    admin_log(actor=actor, obj=rule, flag=CHANGE if instance else ADDITION, message="Saved through the API")
     schedule_recompute([rule.policy_id])
     return rule
 
 
 @transaction.atomic
 def config_delete(*, actor: User, instance: models.Model) -> None:
-    _log(actor, instance, DELETION, "Deleted through the API")
+    admin_log(actor=actor, obj=instance, flag=DELETION, message="Deleted through the API")
     policy_ids = None
     if isinstance(instance, EscalationRule):
         policy_ids = [instance.policy_id]

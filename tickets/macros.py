@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.audit import admin_log
 from accounts.models import User
 from accounts.roles import is_staff_member, sees_every_team
 
@@ -75,13 +76,6 @@ def _owner_and_team(*, actor: User, scope: str, team: Team | None) -> tuple[User
     return None, team if scope == Scope.TEAM else None
 
 
-def _log(*, actor: User, macro: Macro, flag: int, message: str) -> None:
-    # The Django admin's history of the object shows desk edits too.
-    LogEntry.objects.log_actions(
-        user_id=actor.pk, queryset=[macro], action_flag=flag, change_message=message, single_object=True
-    )
-
-
 @transaction.atomic
 def macro_create(
     *,
@@ -114,7 +108,7 @@ def macro_create(
         created_by=actor,
         updated_by=actor,
     )
-    _log(actor=actor, macro=macro, flag=ADDITION, message="Created in the desk")
+    admin_log(actor=actor, obj=macro, flag=ADDITION, message="Created in the desk")
     return macro
 
 
@@ -139,7 +133,7 @@ def macro_update(*, macro: Macro, actor: User, changes: dict[str, Any]) -> Macro
     macro_check_body(body=locked.body, internal=locked.internal)
     locked.updated_by = actor
     locked.save()
-    _log(actor=actor, macro=locked, flag=CHANGE, message="Changed in the desk")
+    admin_log(actor=actor, obj=locked, flag=CHANGE, message="Changed in the desk")
     return Macro.objects.select_related("team", "set_team").get(pk=locked.pk)
 
 
@@ -152,7 +146,7 @@ def macro_delete(*, macro: Macro, actor: User) -> None:
     locked.is_active = False
     locked.updated_by = actor
     locked.save(update_fields=["is_active", "updated_by", "updated_at"])
-    _log(actor=actor, macro=locked, flag=DELETION, message="Deleted in the desk (made inactive)")
+    admin_log(actor=actor, obj=locked, flag=DELETION, message="Deleted in the desk (made inactive)")
 
 
 # --- Rendering and preview ---------------------------------------------------------------------
