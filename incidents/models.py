@@ -10,6 +10,15 @@ def _is_chinese(language: str | None) -> bool:
     return (language or "").lower().startswith("zh")
 
 
+def localized_field(obj: object, field: str, language: str | None = None) -> str:
+    """`obj`'s `field` in `language` (the active language by default): its `<field>_zh_hans` in
+    Chinese when that is filled in, else the English `field`. For the models and for the frozen
+    facts of incidents.snapshot alike."""
+    if _is_chinese(language if language is not None else get_language()):
+        return getattr(obj, f"{field}_zh_hans") or getattr(obj, field)
+    return getattr(obj, field)
+
+
 class Incident(models.Model):
     """A known problem (e.g. "BTC withdrawals delayed"), shown to customers before they file."""
 
@@ -64,9 +73,7 @@ class Incident(models.Model):
 
     def localized(self, field: str, language: str | None = None) -> str:
         """The field in `language` (the active language by default), English when not translated."""
-        if _is_chinese(language if language is not None else get_language()):
-            return getattr(self, f"{field}_zh_hans") or getattr(self, field)
-        return getattr(self, field)
+        return localized_field(self, field, language)
 
     @property
     def is_active(self) -> bool:
@@ -118,9 +125,7 @@ class IncidentUpdate(models.Model):
         return f"{self.incident_id} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
 
     def localized(self, language: str | None = None) -> str:
-        if _is_chinese(language if language is not None else get_language()):
-            return self.body_zh_hans or self.body
-        return self.body
+        return localized_field(self, "body", language)
 
 
 class IncidentLink(models.Model):

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils.translation import get_language
 
 from support_desk.versioned import VersionedSnapshot
 
-from .models import Incident, IncidentUpdate, _is_chinese
+from .models import Incident, IncidentUpdate, localized_field
 
 VERSION_KEY = "incidents:active-version"
 
@@ -26,9 +25,7 @@ class UpdateFacts:
     created_at: datetime
 
     def localized(self, language: str | None = None) -> str:
-        if _is_chinese(language if language is not None else get_language()):
-            return self.body_zh_hans or self.body
-        return self.body
+        return localized_field(self, "body", language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +49,7 @@ class IncidentFacts:
     latest_update: UpdateFacts | None
 
     def localized(self, field: str, language: str | None = None) -> str:
-        if _is_chinese(language if language is not None else get_language()):
-            return getattr(self, f"{field}_zh_hans") or getattr(self, field)
-        return getattr(self, field)
+        return localized_field(self, field, language)
 
     @property
     def status_label(self) -> str:
