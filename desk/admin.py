@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from tickets.exceptions import TicketForbidden
+from tickets.scoped import ScopedEditAdminMixin
 
 from . import services
 from .models import SavedView
@@ -14,7 +15,7 @@ class SavedViewAdminForm(forms.ModelForm):
     """The desk's rules, not only the model's: filters checked by the queue's filter set, and only
     leads and admins share views with a team (desk.services)."""
 
-    user = None  # set per request by SavedViewAdmin.get_form
+    user = None  # set per request by SavedViewAdmin.get_form (ScopedEditAdminMixin)
 
     class Meta:
         model = SavedView
@@ -36,7 +37,7 @@ class SavedViewAdminForm(forms.ModelForm):
 
 
 @admin.register(SavedView)
-class SavedViewAdmin(admin.ModelAdmin):
+class SavedViewAdmin(ScopedEditAdminMixin, admin.ModelAdmin):
     form = SavedViewAdminForm
     list_display = ["name", "owner", "team", "updated_by", "updated_at"]
     list_filter = ["team"]
@@ -44,19 +45,6 @@ class SavedViewAdmin(admin.ModelAdmin):
     list_select_related = ["owner", "team", "updated_by"]
     autocomplete_fields = ["owner"]
     readonly_fields = ["created_by", "created_at", "updated_by", "updated_at"]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user
-        return form
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or services.saved_view_can_edit(user=request.user, view=obj))
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or services.saved_view_can_edit(user=request.user, view=obj))
 
     def save_model(self, request, obj, form, change) -> None:
         now = timezone.now()

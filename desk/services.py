@@ -21,6 +21,7 @@ from accounts.roles import is_staff_member, sees_every_team
 from tickets.api.filters import QueueFilter
 from tickets.exceptions import TicketForbidden
 from tickets.models import Team, Ticket
+from tickets.scoped import scoped_can_edit
 
 from .models import SavedView
 
@@ -29,9 +30,8 @@ FILTER_NAMES = tuple(QueueFilter.base_filters)
 
 
 def saved_view_can_edit(*, user: User, view: SavedView) -> bool:
-    if view.team_id is not None:
-        return sees_every_team(user)
-    return view.owner_id == user.pk and is_staff_member(user)
+    # A team view has no owner (saved_view_personal_xor_team): the shared objects' rule.
+    return scoped_can_edit(user=user, owner_id=view.owner_id)
 
 
 def saved_view_check_share(*, actor: User, team: Team | None) -> None:

@@ -23,6 +23,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
+from .scoped import ScopedEditAdminMixin
 
 
 def decimal_text(value: Decimal) -> str:
@@ -203,7 +204,7 @@ class MacroAdminForm(forms.ModelForm):
     """The desk's rule (tickets.macros), not only the model's: agents write their own personal
     macros, leads and admins shared ones."""
 
-    user = None  # set per request by MacroAdmin.get_form
+    user = None  # set per request by MacroAdmin.get_form (ScopedEditAdminMixin)
 
     def clean(self):
         cleaned = super().clean()
@@ -215,7 +216,7 @@ class MacroAdminForm(forms.ModelForm):
 
 
 @admin.register(Macro)
-class MacroAdmin(admin.ModelAdmin):
+class MacroAdmin(ScopedEditAdminMixin, admin.ModelAdmin):
     form = MacroAdminForm
     list_display = ["name", "team", "owner", "internal", "set_status", "set_priority", "is_active", "updated_at"]
     list_filter = ["team", "internal", "is_active"]
@@ -223,19 +224,6 @@ class MacroAdmin(admin.ModelAdmin):
     list_select_related = ["team", "owner"]
     autocomplete_fields = ["owner"]
     readonly_fields = ["created_by", "created_at", "updated_by", "updated_at"]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user
-        return form
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or macros.macro_can_edit(user=request.user, macro=obj))
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or macros.macro_can_edit(user=request.user, macro=obj))
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:

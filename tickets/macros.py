@@ -21,6 +21,7 @@ from accounts.roles import is_staff_member, sees_every_team
 from . import outbound_guard
 from .exceptions import TicketForbidden, TicketInvalid
 from .models import Macro, Priority, Team, Ticket
+from .scoped import scoped_can_edit
 
 
 class Scope:
@@ -63,9 +64,7 @@ def macro_check_body(*, body: str, internal: bool) -> None:
 
 
 def macro_can_edit(*, user: User, macro: Macro) -> bool:
-    if macro.owner_id is not None:
-        return macro.owner_id == user.pk and is_staff_member(user)
-    return sees_every_team(user)
+    return scoped_can_edit(user=user, owner_id=macro.owner_id)
 
 
 def _owner_and_team(*, actor: User, scope: str, team: Team | None) -> tuple[User | None, Team | None]:
