@@ -20,6 +20,7 @@ INSERT of the events (audit.record_many), then the hooks.
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from django.db import connection, transaction
@@ -314,7 +315,9 @@ def tickets_bulk_move_team(
         previous = ticket.team.code
         ticket.team, ticket.team_id = team, team.pk
         write.change(ticket, "team")
-        unassigned = bool(ticket.assignee_id) and not membership.can_work_on(ticket.assignee_id, team.pk)
+        unassigned = services.move_unassigns(
+            ticket.assignee_id, partial(membership.can_work_on, ticket.assignee_id, team.pk)
+        )
         if unassigned:
             ticket.assignee, ticket.assignee_id = None, None
             write.change(ticket, "assignee")

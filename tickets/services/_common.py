@@ -1,6 +1,7 @@
 """What the ticket services share: the ticket's lock and version, the small checks every write
 makes, the structured fields, and the rows a new ticket leaves on its instance."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -77,6 +78,13 @@ def _touch(ticket: Ticket, now: datetime, *fields: str) -> None:
 
 def _can_work_on(user: User, team: Team) -> bool:
     return sees_every_team(user) or team.members.filter(pk=user.pk).exists()
+
+
+def move_unassigns(assignee_id: int | None, holder_works_on_team: Callable[[], bool]) -> bool:
+    """Whether moving a ticket to another team unassigns it: the holder follows only into a team
+    they work on. `holder_works_on_team` is asked only when someone holds the ticket: _can_work_on
+    for ticket_change_team, TeamMembership.can_work_on (loaded for many rows) for the bulk move."""
+    return bool(assignee_id) and not holder_works_on_team()
 
 
 def _require_staff(actor: User) -> None:

@@ -1,6 +1,7 @@
 """Who works on a ticket and how urgent it is: claim, assign, priority and team."""
 
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from .. import audit, hooks
 from .. import notifications as emails
 from ..exceptions import TicketConflict, TicketForbidden, TicketInvalid
 from ..models import Priority, Team, Ticket
-from ._common import Kind, Status, _can_work_on, _lock, _require_staff, _touch
+from ._common import Kind, Status, _can_work_on, _lock, _require_staff, _touch, move_unassigns
 
 
 @transaction.atomic
@@ -92,7 +93,7 @@ def ticket_change_team(
     previous = locked.team.code
     locked.team = team
     changed = ["team"]
-    if locked.assignee_id and not _can_work_on(locked.assignee, team):
+    if move_unassigns(locked.assignee_id, partial(_can_work_on, locked.assignee, team)):
         # The holder cannot follow the ticket into a team they are not in.
         locked.assignee = None
         changed.append("assignee")
