@@ -5,6 +5,7 @@ from tickets import hooks
 from tickets.services import remember_new_rows
 
 from . import services
+from .complaints.services import complaint_marked as marked
 
 # The clocks planned for a new ticket before its INSERT, kept on the instance until it has its id.
 _PLANNED = "_sla_planned_clocks"
@@ -51,8 +52,6 @@ def clocks_held(event: hooks.ClocksHeld) -> None:
 
 
 def complaint_marked(event: hooks.ComplaintMarked) -> None:
-    from .complaints.services import complaint_marked as marked
-
     marked(ticket=event.ticket, now=event.now)
 
 

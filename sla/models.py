@@ -6,7 +6,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Category, Priority, Team, Ticket
+from accounts.models import CustomerProfile
+from tickets.models import Category, Priority, Team, Ticket, TicketEvent
 
 
 def validate_time_zone(value: str) -> None:
@@ -146,8 +147,6 @@ class SlaPolicy(models.Model):
         errors = {}
         if set(self.priorities or []) - set(Priority.values):
             errors["priorities"] = _("Unknown priority.")
-        from accounts.models import CustomerProfile
-
         if set(self.tiers or []) - set(CustomerProfile.Tier.values):
             errors["tiers"] = _("Unknown tier.")
         if set(self.channels or []) - set(Ticket.Channel.values):
@@ -249,8 +248,6 @@ class EscalationStep(models.Model):
 
     @property
     def event_kind(self) -> str:
-        from tickets.models import TicketEvent
-
         if self.percent < 100:
             return TicketEvent.Kind.SLA_WARNING
         if self.percent == 100:

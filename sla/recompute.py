@@ -8,9 +8,10 @@ from django.db import transaction
 
 from tickets.queue_version import queue_version_bump
 
+from .clock_schedule import ACTIVE_STATES
 from .config_cache import config_version_bump
 from .models import SlaClock
-from .services import ACTIVE_STATES, recompute_batch
+from .services import recompute_batch
 
 BATCH = 500
 # sla.tasks' recompute task, addressed by its stable name: sla.tasks imports this module.

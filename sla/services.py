@@ -1,96 +1,24 @@
 """SLA clocks: started, paused, resumed and fulfilled by the ticket services; scheduled so the
 sweep only ever looks at clocks whose next check has come."""
 
-import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Min, Prefetch
+from django.db.models import Min
 
-from accounts.models import CustomerProfile
 from tickets.models import Ticket
 
+from .clock_schedule import ACTIVE_STATES, State, elapsed_seconds, moment_at_fraction, retarget_clock, schedule_clock
 from .config_cache import config_snapshot
-from .models import BusinessCalendar, EscalationFiring, EscalationRule, EscalationStep, Metric, SlaClock, SlaPolicy
-from .working_time import NoWorkingTime, Schedule, add_working_time, working_time_between
+from .models import BusinessCalendar, EscalationFiring, Metric, SlaClock, SlaPolicy
+from .policies import PolicyFacts as PolicyFacts  # re-exported: moved to sla.policies, still importable here
+from .policies import active_policies, ladder_steps, matching_policies, policy_for_metric, target_seconds
+from .policies import policy_matches as policy_matches  # re-exported
+from .sweep import sla_clock_catch_up
+from .working_time import NoWorkingTime, Schedule
 
-logger = logging.getLogger(__name__)
-
-State = SlaClock.State
-ACTIVE_STATES = (State.RUNNING, State.PAUSED)
-
-
-# --- policies -----------------------------------------------------------------------------
-
-
-def active_policies(*, calendars: bool = True) -> list[SlaPolicy]:
-    """By position. `calendars=False`: without their calendars (the sweep caches its schedules)."""
-    query = SlaPolicy.objects.filter(is_active=True).prefetch_related("categories", "targets")
-    if calendars:
-        query = query.select_related("calendar").prefetch_related("calendar__intervals", "calendar__holidays")
-    return list(query.order_by("position", "id"))
-
-
-def _tier(ticket: Ticket) -> str:
-    profile = getattr(ticket.requester, "customer_profile", None)
-    return profile.tier if profile else CustomerProfile.Tier.STANDARD
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyFacts:
-    """What a policy's conditions look at, for callers holding plain rows (the sweep), not a Ticket."""
-
-    category_id: int
-    priority: str
-    tier: str
-    channel: str
-    is_complaint: bool
-
-
-def policy_matches(policy: SlaPolicy, ticket: Ticket | PolicyFacts) -> bool:
-    tier = ticket.tier if isinstance(ticket, PolicyFacts) else _tier(ticket)
-    category_ids = {category.pk for category in policy.categories.all()}
-    return (
-        (not category_ids or ticket.category_id in category_ids)
-        and (not policy.priorities or ticket.priority in policy.priorities)
-        and (not policy.tiers or tier in policy.tiers)
-        and (not policy.channels or ticket.channel in policy.channels)
-        and (policy.is_complaint is None or policy.is_complaint == ticket.is_complaint)
-    )
-
-
-def matching_policies(ticket: Ticket | PolicyFacts, policies: list[SlaPolicy] | None = None) -> list[SlaPolicy]:
-    """The active policies whose conditions match the ticket, by position (by default from the
-    process's configuration snapshot, not reloaded on every write)."""
-    if policies is None:
-        policies = config_snapshot().policies
-    return [policy for policy in policies if policy_matches(policy, ticket)]
-
-
-def policy_for_metric(
-    ticket: Ticket | PolicyFacts,
-    metric: str,
-    policies: list[SlaPolicy] | None = None,
-    *,
-    matching: list[SlaPolicy] | None = None,
-) -> SlaPolicy | None:
-    """Each metric is resolved on its own: the first matching policy (by position) with a target
-    for this metric at the ticket's priority gives it, else the next one, down to the default (the
-    policy without conditions). A narrow policy (say VIP, first response only) so never leaves a
-    ticket without its other promises. `matching`: matching_policies(ticket), when already known."""
-    for policy in matching_policies(ticket, policies) if matching is None else matching:
-        if target_seconds(policy, priority=ticket.priority, metric=metric) is not None:
-            return policy
-    return None
-
-
-def target_seconds(policy: SlaPolicy, *, priority: str, metric: str) -> int | None:
-    for target in policy.targets.all():
-        if target.priority == priority and target.metric == metric:
-            return target.minutes * 60
-    return None
+# --- calendars ------------------------------------------------------------------------------
 
 
 def schedule_of(calendar: BusinessCalendar | None) -> Schedule:
@@ -100,83 +28,6 @@ def schedule_of(calendar: BusinessCalendar | None) -> Schedule:
 
 
 # --- scheduling a clock ----------------------------------------------------------------------
-
-
-def ladder_steps(policy_id: int | None, metric: str, cache: dict | None = None) -> list[EscalationStep]:
-    """The active ladder's steps for a policy and metric, by increasing percentage. Without a
-    `cache` of the caller's (the sweep's), from the configuration snapshot."""
-    if policy_id is None:
-        return []
-    if cache is None:
-        return config_snapshot().ladder(policy_id, metric)
-    key = (policy_id, metric)
-    if key in cache:
-        return cache[key]
-    rule = (
-        EscalationRule.objects.filter(policy_id=policy_id, metric=metric, is_active=True)
-        .prefetch_related(
-            Prefetch(
-                "steps",
-                queryset=EscalationStep.objects.select_related("move_to_team")
-                .prefetch_related("notify_users")
-                .order_by("percent"),
-            )
-        )
-        .first()
-    )
-    steps = list(rule.steps.all()) if rule else []
-    if cache is not None:
-        cache[key] = steps
-    return steps
-
-
-def elapsed_seconds(clock: SlaClock, schedule: Schedule, now: datetime) -> float:
-    running = 0.0
-    if clock.state == State.RUNNING and clock.segment_started_at is not None:
-        running = working_time_between(schedule, clock.segment_started_at, now).total_seconds()
-    return clock.elapsed_seconds + running
-
-
-def moment_at_fraction(clock: SlaClock, schedule: Schedule, fraction: float) -> datetime:
-    """When a running clock reaches `fraction` of its target (1.0 = due)."""
-    remaining = clock.target_seconds * fraction - clock.elapsed_seconds
-    start = clock.segment_started_at
-    if remaining <= 0:
-        return start
-    return add_working_time(schedule, start, timedelta(seconds=remaining))
-
-
-def schedule_clock(
-    clock: SlaClock, *, schedule: Schedule, fired_step_ids: Iterable[int], steps_cache: dict | None = None
-) -> None:
-    """Set due_at and next_check_at of a clock from its state (no save)."""
-    if clock.state != State.RUNNING:
-        clock.next_check_at = None
-        if clock.state != State.PAUSED:
-            return
-        if clock.breached_at is None and clock.due_at is not None and clock.elapsed_seconds > clock.target_seconds:
-            # Paused after its due time before any sweep saw it: it keeps that due time and stays
-            # due, so the sweep records the breach and runs the ladder (the ticket is still open).
-            clock.next_check_at = clock.due_at
-            return
-        # A paused clock keeps no due time: it is not running out.
-        clock.due_at = None
-        return
-    try:
-        clock.due_at = moment_at_fraction(clock, schedule, 1.0)
-        fired = set(fired_step_ids)
-        candidates = [
-            moment_at_fraction(clock, schedule, step.percent / 100)
-            for step in ladder_steps(clock.policy_id, clock.metric, steps_cache)
-            if step.pk not in fired
-        ]
-    except NoWorkingTime:
-        logger.error("Calendar %s has no working time; clock %s cannot be scheduled", clock.calendar_id, clock.pk)
-        clock.due_at = clock.next_check_at = None
-        return
-    if clock.breached_at is None:
-        candidates.append(clock.due_at)
-    clock.next_check_at = min(candidates) if candidates else None
 
 
 def _fired_ids(clock: SlaClock) -> list[int]:
@@ -291,8 +142,6 @@ def _fulfil(ticket: Ticket, clock: SlaClock | None, now: datetime, state: str = 
         clock.breached_at = moments[100]
     clock.save()
     if overdue:
-        from .sweep import sla_clock_catch_up  # the sweep builds on this module
-
         sla_clock_catch_up(
             ticket=ticket,
             clock=clock,
@@ -428,20 +277,6 @@ def _reopen_resolution(ticket: Ticket, clock: SlaClock | None, now: datetime) ->
 def sla_ticket_changed(*, ticket: Ticket, now: datetime) -> None:
     """Priority, category, team or complaint flag changed: the policy or targets may differ."""
     recompute_ticket_clocks(ticket=ticket, now=now)
-
-
-def retarget_clock(
-    clock, *, policy: SlaPolicy, seconds: int, schedule_for: Callable[[int | None], Schedule], now: datetime
-) -> None:
-    """Give an active clock (a model instance or the sweep's row) a new target and the policy and
-    calendar it comes from, keeping the working time it has run (no save, no schedule)."""
-    if clock.state == State.RUNNING and clock.calendar_id != policy.calendar_id:
-        # Bank the time run so far under the old calendar before switching; with the same
-        # calendar the running segment is kept, so an overdue clock keeps its true due time.
-        clock.elapsed_seconds = elapsed_seconds(clock, schedule_for(clock.calendar_id), now)
-        clock.segment_started_at = now
-    clock.policy_id, clock.calendar_id = policy.pk, policy.calendar_id
-    clock.target_seconds = seconds
 
 
 def recompute_ticket_clocks(*, ticket: Ticket, now: datetime, policies: list[SlaPolicy] | None = None) -> int:

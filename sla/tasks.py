@@ -5,6 +5,7 @@ from django.utils import timezone
 from support_desk.metrics import SWEEP_DURATION
 
 from .backlog import backlog_snapshot_take
+from .complaints.services import complaint_deadlines_sweep
 from .recompute import recompute_for_policies
 from .reminders import customer_reminders_run
 from .sweep import sla_sweep
@@ -33,6 +34,4 @@ def backlog_snapshot_task() -> int:
 
 @shared_task(name="sla.complaint_deadlines", acks_late=True, time_limit=300, ignore_result=True)
 def complaint_deadlines_task() -> dict:
-    from .complaints.services import complaint_deadlines_sweep
-
     return complaint_deadlines_sweep(now=timezone.now()).as_dict()

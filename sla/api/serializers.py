@@ -7,6 +7,7 @@ from notifications.models import WebhookEndpoint
 from support_desk.serializers import StrictSerializer
 from tickets.models import Category, Priority, Team, Ticket
 
+from ..complaints.presets import deadline_override_errors
 from ..models import (
     TARGET_MAX_MINUTES,
     BusinessCalendar,
@@ -98,8 +99,6 @@ class PolicySerializer(StrictSerializer, serializers.ModelSerializer):
         read_only_fields = ["id", "updated_at"]
 
     def validate_complaint_deadlines(self, value: dict) -> dict:
-        from ..complaints.presets import deadline_override_errors
-
         error = deadline_override_errors(value)
         if error:
             raise serializers.ValidationError(error)

@@ -27,7 +27,7 @@ from tickets.models import Message, Ticket, TicketEvent
 
 from ..config_cache import config_snapshot
 from ..models import Complaint, ComplaintDeadline, ComplaintLetter, SlaPolicy
-from ..services import policy_matches
+from ..policies import policy_matches
 from ..working_time import Schedule
 from . import letters, presets
 from .language import detect_language

@@ -11,7 +11,7 @@ from accounts.roles import ROLE_GROUPS, Role
 from tickets.models import Category, Team
 
 from ..models import BusinessCalendar, EscalationStep, SlaPolicy
-from ..services import PolicyFacts, active_policies, ladder_steps, matching_policies, policy_for_metric, target_seconds
+from ..policies import PolicyFacts, active_policies, ladder_steps, matching_policies, policy_for_metric, target_seconds
 from ..working_time import Schedule
 
 
@@ -86,7 +86,7 @@ class SweepContext:
 
     def target_for(self, facts: PolicyFacts, metric: str) -> tuple[SlaPolicy | None, int | None]:
         """The policy giving this metric's target to tickets with these facts, and the target in
-        seconds (services.policy_for_metric): worked out once per sweep for each set of facts
+        seconds (policies.policy_for_metric): worked out once per sweep for each set of facts
         and metric, not per clock (a batch's tickets share a few sets of facts)."""
         key = (facts, metric)
         if key not in self._targets:

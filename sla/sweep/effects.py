@@ -23,9 +23,10 @@ from tickets.bulk import (
 )
 from tickets.models import TicketEvent
 
+from ..clock_schedule import ACTIVE_STATES, retarget_clock, schedule_clock
 from ..models import EscalationFiring, EscalationStep, SlaClock
 from ..notifications import step_webhook_event
-from ..services import ACTIVE_STATES, PolicyFacts, retarget_clock, schedule_clock
+from ..policies import PolicyFacts
 from .context import SweepContext, SweepResult
 from .ladder import TicketAsks
 from .rows import CLOCK_COLUMNS, ClockRow, TicketRow

@@ -2,7 +2,7 @@
 
 A batch reads a thousand clocks and tickets: as plain rows (slots), not model instances, whose
 construction would cost more than the SQL. The attribute names are the models' own, so the
-services' clock arithmetic (elapsed_seconds, schedule_clock), the bulk ticket services and
+clock arithmetic of sla.clock_schedule (elapsed_seconds, schedule_clock), the bulk ticket services and
 support_desk.bulk_sql.update_rows take them as they are.
 """
 

@@ -18,8 +18,9 @@ from tickets.bulk import RowsWrite, TeamMembership
 from tickets.models import Team, Ticket, TicketEvent
 from tickets.queue_version import queue_version_bump
 
+from ..clock_schedule import elapsed_seconds, schedule_clock
 from ..models import EscalationStep, SlaClock
-from ..services import elapsed_seconds, ladder_steps, schedule_clock
+from ..policies import ladder_steps
 from . import ladder, locking
 from .context import SweepContext, SweepResult
 from .effects import (
