@@ -276,23 +276,32 @@ def outbox_deliver_new(*, now: datetime, max_seconds: float = NEW_ROWS_MAX_SECON
     at a time: each batch leased in one statement and marked sent in one (5 statements per
     batch, not per e-mail). It goes on while rows keep coming; after `max_seconds` it hands the
     rest to a new task at the back of the queue (the key stays set: that task is on its way), so
-    the queue's other tasks get their turn. When no row is left it clears the relay key and
+    the queue's other tasks get their turn. When no row is left it waits once for more
+    (OUTBOX_NEW_ROWS_LINGER_SECONDS, reset by every batch found), then clears the relay key and
     looks once more: a row committed before that look is sent here, one committed after it
     relays a task of its own."""
     started = time.monotonic()
     sent = 0
-    cleared = False
+    cleared = lingered = False
     while True:
         batch = _claim_new(now=max(now, timezone.now()), limit=NEW_ROWS_BATCH)
         delivered = [row.pk for row in batch if _attempt(row, now=now)]
         if delivered:
             _mark_sent(delivered, attempts=1)
         sent += len(delivered)
+        if batch:
+            lingered = False
         over_time = time.monotonic() - started >= max_seconds
         if cleared:
             if len(batch) < NEW_ROWS_BATCH or over_time:
                 return sent
         elif not batch:
+            linger = settings.OUTBOX_NEW_ROWS_LINGER_SECONDS
+            if linger > 0 and not lingered and not over_time:
+                # More rows are usually on their way in a surge: wait for them once, briefly.
+                lingered = True
+                time.sleep(linger)
+                continue
             _clear_relay_key()
             cleared = True
         elif over_time:

@@ -325,6 +325,10 @@ OUTBOX_DRAIN_SECONDS = env.int("OUTBOX_DRAIN_SECONDS", default=10)
 # Safe while one render and send fits in it: twice the SMTP timeout (each SMTP step waits at most
 # EMAIL_TIMEOUT), at least 30 s. A worker killed mid-send delays that one e-mail by this much.
 OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=max(30.0, 2 * EMAIL_TIMEOUT))
+# How long the task sending new outbox rows waits for more once none is left before it ends
+# (notifications.services.outbox_deliver_new): during a surge one task keeps sending, instead of
+# one task per few e-mails. 0 ends it at once (the test settings: tasks run eagerly there).
+OUTBOX_NEW_ROWS_LINGER_SECONDS = env.float("OUTBOX_NEW_ROWS_LINGER_SECONDS", default=0.2)
 # A redrive sends nothing twice (each row is claimed before it is sent), so it can be short: a
 # worker killed mid-broadcast delays the rest of its task's e-mails by a minute, and a row still
 # waiting behind a long broadcast is at worst handed over once more a minute.

@@ -8,6 +8,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Eager tasks run inside the request: the outbox task must not wait for more rows there.
+OUTBOX_NEW_ROWS_LINGER_SECONDS = 0.0
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,

@@ -145,3 +145,22 @@ def test_a_failed_send_is_recorded_and_the_rest_of_the_batch_is_sent(db, now, co
     second.refresh_from_db()
     assert (first.status, first.attempts, first.locked_until) == (OutboxMessage.Status.PENDING, 1, None)
     assert (second.status, second.attempts) == (OutboxMessage.Status.SENT, 1)
+
+
+def test_a_row_arriving_while_the_task_lingers_is_sent_by_the_same_task(
+    db, now, coalescing, published, settings, monkeypatch
+):
+    settings.OUTBOX_NEW_ROWS_LINGER_SECONDS = 0.01
+    queue_mail(now, to="first@example.com")
+    waits = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        if len(waits) == 1:
+            queue_mail(now, to="second@example.com")
+
+    monkeypatch.setattr(outbox.time, "sleep", sleep)
+
+    assert outbox.outbox_deliver_new(now=now) == 2
+    assert waits == [0.01, 0.01]
+    assert published == []
