@@ -37,9 +37,23 @@ class PolicyFacts:
     is_complaint: bool
 
 
+def _derived(policy: SlaPolicy) -> tuple[frozenset[int], dict[tuple[str, str], int]]:
+    """A policy's category ids and its targets' minutes by (priority, metric), from its prefetched
+    rows, kept on the instance: the snapshot's policies are read by every ticket write and every
+    sweep batch, and a related manager per read cost more than the lookup itself."""
+    derived = policy.__dict__.get("_desk_derived")
+    if derived is None:
+        derived = (
+            frozenset(category.pk for category in policy.categories.all()),
+            {(target.priority, target.metric): target.minutes for target in policy.targets.all()},
+        )
+        policy.__dict__["_desk_derived"] = derived
+    return derived
+
+
 def policy_matches(policy: SlaPolicy, ticket: Ticket | PolicyFacts) -> bool:
     tier = ticket.tier if isinstance(ticket, PolicyFacts) else _tier(ticket)
-    category_ids = {category.pk for category in policy.categories.all()}
+    category_ids = _derived(policy)[0]
     return (
         (not category_ids or ticket.category_id in category_ids)
         and (not policy.priorities or ticket.priority in policy.priorities)
@@ -75,10 +89,8 @@ def policy_for_metric(
 
 
 def target_seconds(policy: SlaPolicy, *, priority: str, metric: str) -> int | None:
-    for target in policy.targets.all():
-        if target.priority == priority and target.metric == metric:
-            return target.minutes * 60
-    return None
+    minutes = _derived(policy)[1].get((priority, metric))
+    return minutes * 60 if minutes is not None else None
 
 
 def ladder_steps(policy_id: int | None, metric: str, cache: dict | None = None) -> list[EscalationStep]:
