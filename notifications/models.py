@@ -1,8 +1,15 @@
 import secrets
 import uuid
+from datetime import datetime
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def lease_free(now: datetime) -> models.Q:
+    """Rows no worker holds at `now`: never leased, or their lease ran out (outbox rows and
+    webhook deliveries alike)."""
+    return models.Q(locked_until__isnull=True) | models.Q(locked_until__lt=now)
 
 
 class OutboxMessage(models.Model):

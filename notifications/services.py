@@ -12,13 +12,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from support_desk.metrics import EMAIL_FAILURES, EMAILS_SENT
 
-from .models import OutboxMessage
+from .models import OutboxMessage, lease_free
 
 logger = logging.getLogger(__name__)
 
@@ -243,11 +242,8 @@ def relay_new(message_id: Any) -> None:
     except Exception:  # noqa: BLE001 - Redis down: hand the row over on its own
         relay(message_id)
         return
-    try:
-        _task(DELIVER_NEW_TASK).delay()
-    except Exception:  # noqa: BLE001 - any broker failure must not fail the request
+    if not _publish_new():
         logger.warning("Broker unavailable; outbox message %s left for the drain", message_id)
-        _clear_relay_key()
 
 
 def _claim_new(*, now: datetime, limit: int) -> list[OutboxMessage]:
@@ -263,7 +259,7 @@ def _claim_new(*, now: datetime, limit: int) -> list[OutboxMessage]:
                 attempts=0,
                 next_attempt_at__lte=now,
             )
-            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            .filter(lease_free(now))
             .order_by("next_attempt_at")[:limit]
         )
         if rows:
@@ -305,11 +301,19 @@ def outbox_deliver_new(*, now: datetime, max_seconds: float = NEW_ROWS_MAX_SECON
             _clear_relay_key()
             cleared = True
         elif over_time:
-            try:
-                _task(DELIVER_NEW_TASK).delay()
-            except Exception:  # noqa: BLE001 - the next new row relays a task, the drain sends the rest
-                _clear_relay_key()
+            _publish_new()
             return sent
+
+
+def _publish_new() -> bool:
+    """Queue an outbox_deliver_new task (its key is set). A refused publish clears the key, so the
+    next new row tries again; the drain sends what is left meanwhile."""
+    try:
+        _task(DELIVER_NEW_TASK).delay()
+    except Exception:  # noqa: BLE001 - any broker failure must not fail the caller
+        _clear_relay_key()
+        return False
+    return True
 
 
 def _clear_relay_key() -> None:
@@ -382,7 +386,7 @@ def _claim(message_id: Any, *, now: datetime) -> bool:
     them to the drain while this worker still sends them."""
     claimed = (
         OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .filter(lease_free(now))
         .update(locked_until=max(now, timezone.now()) + LEASE)
     )
     return claimed == 1
@@ -547,7 +551,7 @@ def outbox_drain(*, now: datetime, limit: int = 500) -> int:
     the bulk queue are handed back to it rather than sent here, in front of urgent mail."""
     due = list(
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .filter(lease_free(now))
         .order_by("next_attempt_at")
         .values_list("pk", "queue", "kind")[:limit]
     )

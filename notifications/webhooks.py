@@ -22,13 +22,12 @@ import requests
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from support_desk.versioned import VersionedSnapshot
 
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery, WebhookEndpoint, lease_free
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +186,7 @@ def _claim(delivery_id: Any, *, now: datetime) -> bool:
     from that would have run out for its later rows, so another worker could post them again."""
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .filter(lease_free(now))
         .update(locked_until=max(now, timezone.now()) + LEASE)
     )
     return claimed == 1
@@ -256,7 +255,7 @@ def webhook_drain(*, now: datetime, limit: int = 500) -> int:
     """Post every pending delivery whose time has come (retries, and rows a broker outage left)."""
     due = list(
         WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .filter(lease_free(now))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
