@@ -6,8 +6,7 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
 from .models import Role, User
 
 ROLE_GROUPS = {Role.AGENT: "agent", Role.LEAD: "lead", Role.ADMIN: "admin"}
-# Highest first: the order in which with_role_group (and the token lookup) pick the top group.
-ROLE_ORDER = [ROLE_GROUPS[Role.ADMIN], ROLE_GROUPS[Role.LEAD], ROLE_GROUPS[Role.AGENT]]
+_ROLE_ORDER = [ROLE_GROUPS[Role.ADMIN], ROLE_GROUPS[Role.LEAD], ROLE_GROUPS[Role.AGENT]]  # highest first
 
 # What a team lead may do in the Django admin (accounts 0002 granted it to the group first; this is
 # the rule the code keeps true): configure these models, and read those.
@@ -48,7 +47,9 @@ def with_role_group(users: QuerySet, *, user_field: str = "pk") -> QuerySet:
     the user and the role in one statement."""
     top = (
         Group.objects.filter(user=OuterRef(user_field), name__in=list(ROLE_GROUPS.values()))
-        .order_by(Case(*(When(name=name, then=rank) for rank, name in enumerate(ROLE_ORDER)), default=len(ROLE_ORDER)))
+        .order_by(
+            Case(*(When(name=name, then=rank) for rank, name in enumerate(_ROLE_ORDER)), default=len(_ROLE_ORDER))
+        )
         .values("name")[:1]
     )
     return users.annotate(**{ROLE_GROUP_ATTRIBUTE: Subquery(top)})

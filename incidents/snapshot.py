@@ -6,7 +6,7 @@ a request cannot change the process's shared data."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed
 
 from support_desk.versioned import VersionedSnapshot
 
@@ -128,10 +128,7 @@ def incidents_changed(**_kwargs) -> None:
 
 def connect_signals() -> None:
     """From IncidentsConfig.ready(): any save or delete (the services, the admin, a shell) reloads."""
-    for model in (Incident, IncidentUpdate):
-        uid = f"incidents.snapshot.{model.__name__}"
-        post_save.connect(incidents_changed, sender=model, dispatch_uid=f"{uid}.saved")
-        post_delete.connect(incidents_changed, sender=model, dispatch_uid=f"{uid}.deleted")
+    _active.reload_on_change(Incident, IncidentUpdate)
     m2m_changed.connect(
         incidents_changed, sender=Incident.categories.through, dispatch_uid="incidents.snapshot.categories"
     )

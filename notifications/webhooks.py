@@ -22,7 +22,6 @@ import requests
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from support_desk.versioned import VersionedSnapshot
@@ -84,15 +83,10 @@ def subscribed_endpoint_ids(event: str) -> tuple[int, ...]:
     return _subscriptions.get().by_event.get(event, ())
 
 
-def subscriptions_changed(**_kwargs: Any) -> None:
-    _subscriptions.bump()
-
-
 def connect_signals() -> None:
     """Called from NotificationsConfig.ready(): every save or delete of an endpoint (admin, shell,
     a migration's model) invalidates the subscriptions."""
-    post_save.connect(subscriptions_changed, sender=WebhookEndpoint, dispatch_uid="notifications.webhooks.saved")
-    post_delete.connect(subscriptions_changed, sender=WebhookEndpoint, dispatch_uid="notifications.webhooks.deleted")
+    _subscriptions.reload_on_change(WebhookEndpoint)
 
 
 # --- Emitting ---------------------------------------------------------------------------------

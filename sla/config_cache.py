@@ -13,7 +13,7 @@ The sweep keeps its own per-run cache (sla.sweep); this one serves the ticket se
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed
 
 from support_desk.versioned import VersionedSnapshot
 
@@ -88,8 +88,7 @@ def _changed(sender, **kwargs) -> None:
 def connect_signals() -> None:
     """Called from SlaConfig.ready: every write to the configuration, from the API, the admin or
     a shell, goes through one of these signals (bulk updates excepted: call the bump)."""
-    for model in (SlaPolicy, SlaTarget, BusinessCalendar, WorkingInterval, Holiday, EscalationRule, EscalationStep):
-        uid = f"sla.config_cache.{model.__name__}"
-        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}.saved")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}.deleted")
+    _snapshot.reload_on_change(
+        SlaPolicy, SlaTarget, BusinessCalendar, WorkingInterval, Holiday, EscalationRule, EscalationStep
+    )
     m2m_changed.connect(_changed, sender=SlaPolicy.categories.through, dispatch_uid="sla.config_cache.categories")

@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
 
@@ -73,6 +74,17 @@ class VersionedSnapshot(Generic[T]):
         """Drop this process's copy: the next get() reads the token and reloads."""
         with self._lock:
             self._value, self._version, self._checked_at = None, None, 0.0
+
+    def reload_on_change(self, *models: type) -> None:
+        """Bump whenever a row of one of `models` is saved or deleted anywhere (a service, the
+        admin, a shell, a migration's model). Called from the owning app's ready()."""
+        for model in models:
+            uid = f"{self.key}.{model._meta.label}"
+            post_save.connect(self._changed, sender=model, weak=False, dispatch_uid=f"{uid}.saved")
+            post_delete.connect(self._changed, sender=model, weak=False, dispatch_uid=f"{uid}.deleted")
+
+    def _changed(self, **_kwargs) -> None:
+        self.bump()
 
     def bump(self) -> None:
         """Every process reloads on its next check: this one at once, the others within

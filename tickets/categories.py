@@ -4,8 +4,6 @@ statement. Each lookup returns a copy: a request may not change the process's sh
 
 import copy
 
-from django.db.models.signals import post_delete, post_save
-
 from support_desk.versioned import VersionedSnapshot
 
 from .models import Category, Team
@@ -33,14 +31,7 @@ def active_category(code: str) -> Category | None:
     return category
 
 
-def categories_changed(**_kwargs) -> None:
-    _active.bump()
-
-
 def connect_signals() -> None:
     """Called from TicketsConfig.ready(): a category or team saved or deleted anywhere (the admin,
     a shell, a migration's model) reloads the copy."""
-    for model in (Category, Team):
-        uid = f"tickets.categories.{model.__name__}"
-        post_save.connect(categories_changed, sender=model, dispatch_uid=f"{uid}.saved")
-        post_delete.connect(categories_changed, sender=model, dispatch_uid=f"{uid}.deleted")
+    _active.reload_on_change(Category, Team)

@@ -4,8 +4,6 @@ its priority without a statement."""
 
 from decimal import Decimal
 
-from django.db.models.signals import post_delete, post_save
-
 from support_desk.versioned import VersionedSnapshot
 
 from .models import AssetThreshold
@@ -25,13 +23,7 @@ def threshold_of(asset: str) -> Decimal | None:
     return _thresholds.get().get(asset.upper())
 
 
-def thresholds_changed(**_kwargs) -> None:
-    _thresholds.bump()
-
-
 def connect_signals() -> None:
     """Called from TicketsConfig.ready(): a threshold saved or deleted anywhere (the admin, a
     shell, seed_demo) reloads the copy."""
-    uid = "tickets.thresholds.AssetThreshold"
-    post_save.connect(thresholds_changed, sender=AssetThreshold, dispatch_uid=f"{uid}.saved")
-    post_delete.connect(thresholds_changed, sender=AssetThreshold, dispatch_uid=f"{uid}.deleted")
+    _thresholds.reload_on_change(AssetThreshold)
