@@ -5,6 +5,8 @@ from datetime import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from support_desk.compiled_insert import CompiledInsert
+
 
 def lease_free(now: datetime) -> models.Q:
     """Rows no worker holds at `now`: never leased, or their lease ran out (outbox rows and
@@ -12,7 +14,7 @@ def lease_free(now: datetime) -> models.Q:
     return models.Q(locked_until__isnull=True) | models.Q(locked_until__lt=now)
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(CompiledInsert, models.Model):
     """A side effect (e-mail, webhook) written in the same transaction as its cause.
 
     The relay hands the row to Celery after commit; the periodic drain retries what is

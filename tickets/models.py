@@ -9,6 +9,8 @@ from django.db.models.functions import Coalesce, Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from support_desk.compiled_insert import CompiledInsert
+
 # Crockford base32 without I, L, O, U: easy to read aloud over the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -165,7 +167,7 @@ CHAIN_FIELDS = frozenset({"audit_head", "audit_length"})
 REPORT_COLUMNS = ["team", "category", "assignee", "channel"]
 
 
-class Ticket(models.Model):
+class Ticket(CompiledInsert, models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         OPEN = "open", _("Open")
@@ -371,7 +373,7 @@ class Ticket(models.Model):
         return self.status not in (self.Status.SOLVED, self.Status.CLOSED)
 
 
-class Message(models.Model):
+class Message(CompiledInsert, models.Model):
     class Kind(models.TextChoices):
         PUBLIC = "public", _("Public reply")
         INTERNAL = "internal", _("Internal note")
@@ -448,7 +450,7 @@ class AppendOnlyError(Exception):
     pass
 
 
-class TicketEvent(models.Model):
+class TicketEvent(CompiledInsert, models.Model):
     """The append-only audit trail: one row per state change, written only by tickets.audit."""
 
     class Kind(models.TextChoices):
