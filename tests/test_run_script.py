@@ -85,9 +85,10 @@ def test_stop_routine_stops_the_processes_when_stdout_is_a_closed_pipe(tmp_path)
                 "sleep 300 </dev/null >/dev/null 2>&1 &",
                 'PGIDS+=("$!")',
                 'NAMES+=("web")',
-                f'echo "$!" > {pid_file}',
                 "trap cleanup EXIT",
                 "trap 'exit 130' INT",
+                # Ready only once the traps are set: a Ctrl-C before them would find none.
+                f'echo "$!" > {pid_file}',
                 "while :; do sleep 0.1; done",
             ]
         )
