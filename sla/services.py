@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Min
 
+from support_desk.compiled_insert import bulk_create_compiled
 from tickets.models import Ticket
 
 from .clock_schedule import ACTIVE_STATES, State, elapsed_seconds, moment_at_fraction, retarget_clock, schedule_clock
@@ -200,7 +201,7 @@ def sla_clocks_save(*, ticket: Ticket, clocks: list[SlaClock]) -> list[SlaClock]
     """Insert the clocks sla_clocks_plan made, once the ticket has its id."""
     for clock in clocks:
         clock.ticket = ticket
-    return SlaClock.objects.bulk_create(clocks)
+    return bulk_create_compiled(clocks)
 
 
 def sla_ticket_created(*, ticket: Ticket, now: datetime) -> None:

@@ -1,21 +1,26 @@
-"""One-row INSERTs compiled once per model, database and column set, for the models every ticket
-creation writes (ticket, message, event, outbox row).
+"""INSERTs compiled once per model, database, column set and row count, for the rows every ticket
+creation writes (ticket, message, event, SLA clocks, outbox row).
 
-`Model.save()` builds an InsertQuery and compiles it on every call; for a ticket's 35 columns that
-was most of the web process's CPU per INSERT. `CompiledInsert._do_insert` keeps everything else
-`save()` does (the model's own save(), pre_save and post_save signals, auto_now, the instance's
-state) and replaces only the compiling: the statement is built once by Django's own compiler and
-cached, and each save computes its parameters as the compiler would (`pre_save`, then
-`get_db_prep_save`) and reads back the returned columns with the compiler's converters.
+`Model.save()` and `QuerySet.bulk_create()` build an InsertQuery and compile it on every call; for
+a ticket's 35 columns that was most of the web process's CPU per INSERT. Here the statement is
+built once by Django's own compiler and cached; each call computes the parameters as the compiler
+does (`pre_save`, then `get_db_prep_save`, laid out row by row, or column by column where
+PostgreSQL's compiler inserts from UNNEST arrays) and reads the returned columns back with the
+compiler's converters.
+
+- `CompiledInsert` (a model mixin) replaces only `_do_insert`: everything else `save()` does stays
+  (the model's own save(), pre_save and post_save signals, auto_now, the instance's state).
+- `bulk_create_compiled(objs)` is `QuerySet.bulk_create(objs)` for a few new rows.
 
 Anything the cached statement cannot express goes to Django's path unchanged: an expression as a
 value (`Now()`, `DatabaseDefault`), a field with its own placeholder SQL, a backend that cannot
-return columns from an INSERT or that modifies insert parameters."""
+return columns from an INSERT, rows with their primary key set (bulk)."""
 
-from django.db import connections
+from django.db import connections, router
+from django.db.models import AutoField
 from django.db.models.sql import InsertQuery
 
-# (model, alias, fields, returning fields, raw) -> (sql, the returned columns' converters) or None
+# (model, alias, fields, returning fields, raw, rows) -> (sql, column layout, converters) or None
 # (None: this INSERT goes through Django's compiler every time).
 _compiled: dict[tuple, tuple | None] = {}
 
@@ -24,57 +29,95 @@ def _is_expression(value) -> bool:
     return hasattr(value, "resolve_expression")
 
 
-def _compile(instance, using: str, fields: tuple, returning_fields: tuple, raw: bool) -> tuple | None:
+def _statement(model, objs: list, using: str, fields: tuple, returning_fields: tuple, raw: bool) -> tuple | None:
     connection = connections[using]
     features = connection.features
     if (
         not fields
         or not features.can_return_columns_from_insert
+        or (len(objs) > 1 and not features.can_return_rows_from_bulk_insert)
         or connection.vendor not in ("postgresql", "sqlite")
         or any(hasattr(field, "get_placeholder") for field in fields)
     ):
         return None
-    query = InsertQuery(type(instance))
-    query.insert_values(list(fields), [instance], raw=raw)
+    query = InsertQuery(model)
+    query.insert_values(list(fields), objs, raw=raw)
     compiler = query.get_compiler(using=using)
-    compiler.returning_fields = list(returning_fields)
+    compiler.returning_fields = list(returning_fields) or None
     statements = compiler.as_sql()
     if len(statements) != 1 or compiler.returning_params:
         return None
-    sql, _params = statements[0]
-    table = instance._meta.db_table
-    converters = compiler.get_converters([field.get_col(table) for field in returning_fields])
-    # Applied with the connection of the thread that saves (connections are per thread).
-    return sql, list(converters.items())
+    sql, params = statements[0]
+    # PostgreSQL's compiler inserts several rows from one array per column (INSERT … SELECT * FROM
+    # UNNEST(%s::type[], …)); otherwise the parameters follow the VALUES row by row.
+    by_column = len(objs) > 1 and "UNNEST(" in sql
+    if len(params) != (len(fields) if by_column else len(fields) * len(objs)):
+        return None
+    converters = compiler.get_converters([field.get_col(model._meta.db_table) for field in returning_fields])
+    # Applied with the connection of the thread that inserts (connections are per thread).
+    return sql, by_column, list(converters.items())
+
+
+def _insert(model, objs: list, using: str, fields: tuple, returning_fields: tuple, raw: bool) -> list | None:
+    """The returned columns of each new row, or None: this INSERT goes through Django's compiler."""
+    values = [[getattr(obj, field.attname) if raw else field.pre_save(obj, True) for field in fields] for obj in objs]
+    if any(_is_expression(value) for row in values for value in row):
+        return None  # compiled from these rows, the statement would hold the expression's SQL
+    key = (model, using, fields, returning_fields, raw, len(objs))
+    if key not in _compiled:
+        _compiled[key] = _statement(model, objs, using, fields, returning_fields, raw)
+    if (compiled := _compiled[key]) is None:
+        return None
+    sql, by_column, converters = compiled
+    connection = connections[using]
+    prepare = [field.get_db_prep_save for field in fields]
+    rows = [[to_db(value, connection=connection) for to_db, value in zip(prepare, row, strict=True)] for row in values]
+    params = [list(column) for column in zip(*rows, strict=True)] if by_column else [v for row in rows for v in row]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if not returning_fields:
+            return []
+        if len(objs) > 1:
+            returned = [list(row) for row in connection.ops.fetch_returned_insert_rows(cursor)]
+        else:
+            returned = [list(connection.ops.fetch_returned_insert_columns(cursor, ()))]
+    for row in returned:
+        for position, (functions, expression) in converters:
+            for convert in functions:
+                row[position] = convert(row[position], expression, connection)
+    return returned
 
 
 class CompiledInsert:
     """Mixin for a model (before models.Model in its bases) whose single-row INSERTs are hot."""
 
     def _do_insert(self, manager, using, fields, returning_fields, raw):
-        fields, returning_fields = tuple(fields), tuple(returning_fields or ())
-        key = (type(self), using, fields, returning_fields, raw)
-        if key not in _compiled:
-            if any(_is_expression(getattr(self, field.attname)) for field in fields):
-                # Compiled from this instance, the statement would hold its expression's SQL.
-                return super()._do_insert(manager, using, fields, returning_fields, raw)
-            _compiled[key] = _compile(self, using, fields, returning_fields, raw)
-        compiled = _compiled[key]
-        if compiled is None:
+        rows = _insert(type(self), [self], using, tuple(fields), tuple(returning_fields or ()), raw)
+        if rows is None:
             return super()._do_insert(manager, using, fields, returning_fields, raw)
-        connection = connections[using]
-        values = [getattr(self, field.attname) if raw else field.pre_save(self, True) for field in fields]
-        if any(_is_expression(value) for value in values):
-            return super()._do_insert(manager, using, fields, returning_fields, raw)
-        prepare = [field.get_db_prep_save for field in fields]
-        params = [to_db(value, connection=connection) for to_db, value in zip(prepare, values, strict=True)]
-        sql, converters = compiled
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            if not returning_fields:
-                return []
-            row = list(connection.ops.fetch_returned_insert_columns(cursor, ()))
-        for position, (functions, expression) in converters:
-            for convert in functions:
-                row[position] = convert(row[position], expression, connection)
-        return [row]
+        return rows
+
+
+def bulk_create_compiled(objs: list) -> list:
+    """`Model.objects.bulk_create(objs)` for a few new rows of one model (no signals, as there):
+    one INSERT, compiled once per row count, the new ids set on the instances."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    opts = model._meta
+    if any(obj.pk is not None for obj in objs) or any(type(obj) is not model for obj in objs):
+        return model._default_manager.bulk_create(objs)
+    using = router.db_for_write(model)
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    fields = tuple(f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField))
+    returning_fields = tuple(opts.db_returning_fields)
+    rows = _insert(model, objs, using, fields, returning_fields, False)
+    if rows is None:
+        return model._default_manager.bulk_create(objs)
+    for obj, row in zip(objs, rows, strict=True):
+        for field, value in zip(returning_fields, row, strict=True):
+            setattr(obj, field.attname, value)
+        obj._state.adding = False
+        obj._state.db = using
+    return objs

@@ -22,17 +22,21 @@ def _columns(instance) -> dict:
     return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
 
 
+def _cached_statements(model) -> list:
+    return [entry for key, entry in compiled_insert._compiled.items() if key[0] is model and entry is not None]
+
+
 @pytest.fixture
 def compile_calls(monkeypatch):
     monkeypatch.setattr(compiled_insert, "_compiled", {})
     calls = []
-    original = compiled_insert._compile
+    original = compiled_insert._statement
 
-    def counting(*args, **kwargs):
-        calls.append(type(args[0]))
-        return original(*args, **kwargs)
+    def counting(model, *args, **kwargs):
+        calls.append(model)
+        return original(model, *args, **kwargs)
 
-    monkeypatch.setattr(compiled_insert, "_compile", counting)
+    monkeypatch.setattr(compiled_insert, "_statement", counting)
     return calls
 
 
@@ -61,6 +65,7 @@ def test_the_statement_is_compiled_once_per_model_and_column_set(compile_calls):
         Message.objects.create(ticket=ticket, author=ticket.requester, body=f"reply {index}", created_at=timezone.now())
 
     assert compile_calls.count(Message) == 1
+    assert _cached_statements(Message)  # compiled, not handed to Django's path
 
 
 def test_one_statement_per_insert_as_before(compile_calls):
@@ -113,3 +118,36 @@ def test_the_models_own_save_still_runs():
     ticket.save()
 
     assert Ticket.objects.get(pk=ticket.pk).priority_rank == PRIORITY_RANK[Priority.LOW]
+
+
+def _clock_rows(ticket) -> list:
+    from sla.models import Metric, SlaClock
+
+    now = timezone.now()
+    return [
+        SlaClock(ticket=ticket, metric=metric, cycle=0, started_at=now, segment_started_at=now, target_seconds=3600)
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+    ]
+
+
+def test_bulk_rows_get_their_ids_and_read_back_as_given():
+    from sla.models import SlaClock
+
+    clocks = compiled_insert.bulk_create_compiled(_clock_rows(TicketFactory()))
+
+    assert all(clock.pk is not None and not clock._state.adding for clock in clocks)
+    stored = {clock.pk: _columns(clock) for clock in SlaClock.objects.filter(pk__in=[c.pk for c in clocks])}
+    assert stored == {clock.pk: _columns(clock) for clock in clocks}
+
+
+def test_bulk_rows_are_one_statement_compiled_once_per_row_count(compile_calls):
+    from sla.models import SlaClock
+
+    compiled_insert.bulk_create_compiled(_clock_rows(TicketFactory()))
+    with CaptureQueriesContext(connection) as queries:
+        compiled_insert.bulk_create_compiled(_clock_rows(TicketFactory.create()))
+
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "sla_slaclock"')]
+    assert len(inserts) == 1
+    assert compile_calls.count(SlaClock) == 1
+    assert _cached_statements(SlaClock)
