@@ -93,7 +93,12 @@ def test_stop_routine_stops_the_processes_when_stdout_is_a_closed_pipe(tmp_path)
             ]
         )
     )
-    shell = subprocess.Popen(["bash", str(harness)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    shell = subprocess.Popen(
+        ["bash", str(harness)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_as_from_a_terminal,
+    )
     deadline = time.monotonic() + 10
     while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -112,6 +117,15 @@ def test_stop_routine_stops_the_processes_when_stdout_is_a_closed_pipe(tmp_path)
     finally:
         if _alive(stand_in):
             os.killpg(stand_in, signal.SIGKILL)
+
+
+def _as_from_a_terminal() -> None:
+    """SIGINT and SIGQUIT as a shell started from a terminal has them. This test may itself run in
+    the background of a script (CI runs the suite's two passes side by side), where both are
+    ignored and children inherit that; a shell that starts with SIGINT ignored cannot trap it."""
+    for number in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGQUIT})
 
 
 def _alive(pid: int) -> bool:
