@@ -87,6 +87,18 @@ def test_same_txid_in_same_category_is_flagged_as_possible_duplicate(customer, c
     assert second.possible_duplicate_of == first
 
 
+def test_same_order_id_is_flagged_as_possible_duplicate(customer, category, now):
+    first = create(customer, category, now, asset="USDT", amount=Decimal("5"), order_id="ORD-42")
+    second = create(customer, category, now, asset="USDT", amount=Decimal("5"), order_id="ORD-42")
+    assert second.possible_duplicate_of == first
+
+
+def test_order_id_in_other_case_is_not_a_duplicate(customer, category, now):
+    create(customer, category, now, asset="USDT", amount=Decimal("5"), order_id="ORD-42")
+    second = create(customer, category, now, asset="USDT", amount=Decimal("5"), order_id="ord-42")
+    assert second.possible_duplicate_of is None
+
+
 def test_solved_ticket_is_not_a_duplicate_target(customer, category, now):
     first = create(customer, category, now, asset="USDT", amount=Decimal("5"), order_id="42")
     Ticket.objects.filter(pk=first.pk).update(status=Status.SOLVED)
