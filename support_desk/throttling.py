@@ -8,6 +8,7 @@ says which store is in use.
 import hashlib
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -153,7 +154,9 @@ class GuestEmailThrottle(DeskRateThrottle):
     scope = "guest_email"
 
     def get_cache_key(self, request, view) -> str | None:
-        email = str(request.data.get("email", "")).strip().lower() if hasattr(request, "data") else ""
+        data = getattr(request, "data", None)
+        # A body that is not an object (a JSON list) has no address: the view answers its 400.
+        email = str(data.get("email", "")).strip().lower() if isinstance(data, Mapping) else ""
         if not email:
             return None
         digest = hashlib.sha256(email.encode()).hexdigest()[:32]

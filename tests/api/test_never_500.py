@@ -212,3 +212,25 @@ def test_no_route_answers_hostile_input_with_a_server_error(demo, documented_que
                 failures.append(f"{method.upper()} {shown} {extra or ''} -> {response.status_code}")
     assert sent > 50
     assert not failures, f"{len(failures)} of {sent} requests were 5xx:\n" + "\n".join(failures[:300])
+
+
+# JSON bodies that parse but are not an object: code that reads `request.data.get(...)` (a view, a
+# throttle keyed on a field) must leave them to the serializer's 400.
+NOT_AN_OBJECT = ['[{"email": "alice@example.com", "state": "typing"}]', "42", "null"]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "customer", "agent"])
+def test_no_api_route_answers_a_json_body_that_is_not_an_object_with_a_server_error(demo, role):
+    client = _client_for(role)
+    failures, sent = [], 0
+    for path in _paths(demo):
+        if not path.startswith("/api/") or path.startswith("/api/schema"):
+            continue
+        for method in ("post", "patch"):
+            for body in NOT_AN_OBJECT:
+                response = getattr(client, method)(path, data=body, content_type="application/json")
+                sent += 1
+                if response.status_code >= 500:
+                    failures.append(f"{method.upper()} {path} {body} -> {response.status_code}")
+    assert sent > 100
+    assert not failures, f"{len(failures)} of {sent} requests were 5xx:\n" + "\n".join(failures)

@@ -83,6 +83,16 @@ def _summary_lines(output: str) -> list[str]:
     return keep
 
 
+def _failures(output: str, limit: int = 6_000) -> str:
+    """The CLI's FAILURES section (each failing operation, its check and how to reproduce it),
+    cut to `limit` characters: the part of the output that says why a run failed."""
+    start, end = output.find("FAILURES"), output.find("SUMMARY")
+    if start == -1:
+        return output[-limit:]
+    section = output[start : end if end > start else None].strip()
+    return section if len(section) <= limit else section[:limit] + "\n[...]"
+
+
 def _responses(report_dir: Path) -> tuple[Counter, Counter]:
     """Status counts of every answer, and of the answers to requests that carried the token (the
     `ignored_auth` check sends some without it, on purpose, and expects their 401)."""
@@ -150,10 +160,12 @@ def test_api_answers_as_its_schema_says_and_never_500(role, tmp_path, capsys):
         f"401 with the token: {with_token[401]} of {sent_with_token} ({share_401:.1%}); "
         f"by status: {dict(sorted(statuses.items()))}",
     ]
+    if run.returncode != 0:
+        lines += (f"schemathesis[{role}] {line}" for line in _failures(run.stdout + run.stderr).splitlines())
     with capsys.disabled():
         print("\n" + "\n".join(lines))
     assert total > 0, "schemathesis sent nothing"
     assert share_401 <= MAX_SHARE_OF_401, f"{share_401:.1%} of the answers were 401: the token stopped working"
     assert still_valid == 200, f"the {role}'s token no longer works after the run ({still_valid})"
     assert server_errors == 0, "\n".join(_server_errors(report_dir)) + "\n" + run.stdout[-5_000:]
-    assert run.returncode == 0, run.stdout[-20_000:]
+    assert run.returncode == 0, _failures(run.stdout + run.stderr)

@@ -75,6 +75,15 @@ def test_an_unknown_state_is_a_400(api_client, agent, ticket):
     assert beat(api_client, agent, ticket, state="dancing").status_code == 400
 
 
+@pytest.mark.parametrize("body", ['[{"state": "typing"}]', "[]", "7", "null"])
+def test_a_body_that_is_not_an_object_is_a_400(api_client, agent, ticket, body):
+    api_client.force_authenticate(agent)
+    response = api_client.post(
+        f"/api/v1/tickets/{ticket.reference}/presence/", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
 def test_customers_get_404_for_presence(api_client, customer, ticket):
     assert beat(api_client, customer, ticket).status_code == 404
 

@@ -2,6 +2,8 @@
 (`tickets/{reference}/presence/`), an agent's own availability (`agents/me/`), and a lead's
 reassignment of an agent's open tickets (`agents/{id}/reassign/`). Staff only."""
 
+from collections.abc import Mapping
+
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,7 +78,9 @@ class PresenceView(APIView):
     def post(self, request, reference: str):
         ticket = self._ticket(request, reference)
         # The page's leave beacon is a form that carries the CSRF token (sendBeacon sets no header).
-        data = {key: request.data.get(key) for key in request.data if key != "csrfmiddlewaretoken"}
+        data = request.data
+        if isinstance(data, Mapping):  # anything else (a JSON list, a number) is the serializer's 400
+            data = {key: data.get(key) for key in data if key != "csrfmiddlewaretoken"}
         serializer = PresenceBeatSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         others = presence.presence_beat(
