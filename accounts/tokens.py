@@ -55,38 +55,50 @@ class _TokenLookup:
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self, alias: str) -> tuple:
+        """The SQL, its parameters, the key's position, the converters, and per model (token,
+        user, profile) its class and the row positions and attribute names of its columns. Only
+        data is kept, not the compiler: it holds the connection of the thread that compiled it."""
         if alias not in self._compiled:
             query = with_role_group(Token.objects.select_related("user__customer_profile"), user_field="user_id")
             compiler = query.filter(key=self._KEY).query.get_compiler(alias)
             sql, params = compiler.as_sql()
-            converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
-            self._compiled[alias] = (compiler, sql, list(params), params.index(self._KEY), converters)
+            converters = list(compiler.get_converters([column for column, _sql, _alias in compiler.select]).items())
+            token_info = compiler.klass_info
+            user_info = token_info["related_klass_infos"][0]
+            models = [
+                (
+                    info["model"],
+                    info["select_fields"],
+                    [compiler.select[position][0].target.attname for position in info["select_fields"]],
+                )
+                for info in (token_info, user_info, user_info["related_klass_infos"][0])
+            ]
+            role_at = compiler.annotation_col_map[ROLE_GROUP_ATTRIBUTE]
+            self._compiled[alias] = (sql, list(params), params.index(self._KEY), converters, models, role_at)
         return self._compiled[alias]
-
-    @staticmethod
-    def _instance(compiler, klass_info: dict, row: list, alias: str):
-        positions = klass_info["select_fields"]
-        names = [compiler.select[position][0].target.attname for position in positions]
-        return klass_info["model"].from_db(alias, names, [row[position] for position in positions])
 
     def __call__(self, key: str) -> Token | None:
         alias = router.db_for_read(Token)
-        compiler, sql, params, key_at, converters = self._compile(alias)
+        sql, params, key_at, converters, models, role_at = self._compile(alias)
         params = [*params[:key_at], key, *params[key_at + 1 :]]
-        with connections[alias].cursor() as cursor:
+        connection = connections[alias]
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
-        row = next(iter(compiler.apply_converters([row], converters))) if converters else list(row)
-        token_info = compiler.klass_info
-        user_info = token_info["related_klass_infos"][0]
-        token = self._instance(compiler, token_info, row, alias)
-        user = self._instance(compiler, user_info, row, alias)
-        profile = self._instance(compiler, user_info["related_klass_infos"][0], row, alias)
+        row = list(row)
+        for position, (functions, expression) in converters:  # as SQLCompiler.apply_converters
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        token, user, profile = (
+            model.from_db(alias, names, [row[position] for position in positions]) for model, positions, names in models
+        )
         # No profile row (staff): the reverse one-to-one is known to be empty, as select_related says.
         user._state.fields_cache["customer_profile"] = profile if profile.pk is not None else None
-        user.__dict__[ROLE_GROUP_ATTRIBUTE] = row[compiler.annotation_col_map[ROLE_GROUP_ATTRIBUTE]]
+        user.__dict__[ROLE_GROUP_ATTRIBUTE] = row[role_at]
         token._state.fields_cache["user"] = user
         return token
 

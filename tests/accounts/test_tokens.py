@@ -101,3 +101,36 @@ def test_an_unknown_token_is_refused(db):
 
     with pytest.raises(AuthenticationFailed):
         ExpiringTokenAuthentication().authenticate_credentials("0" * 40)
+
+
+@pytest.mark.skipif(
+    __import__("django.conf").conf.settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="a second thread's own connection to a committed row needs PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_token_compiled_in_one_thread_is_looked_up_in_another_with_that_threads_connection(alice):
+    """gthread workers: the statement is compiled once per process; each thread runs it (and its
+    converters) on its own connection."""
+    import threading
+
+    from django.db import connections
+
+    from accounts.tokens import _TokenLookup
+
+    lookup = _TokenLookup()
+    token = Token.objects.create(user=alice)
+    assert lookup(token.key).user == alice  # compiled here
+    found = {}
+
+    def other_thread():
+        try:
+            found["token"] = lookup(token.key)
+            found["connection"] = connections["default"]
+        finally:
+            connections["default"].close()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join(timeout=30)
+    assert found["token"].user == alice and found["token"].created == token.created
+    assert found["connection"] is not connections["default"]
