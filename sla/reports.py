@@ -17,6 +17,7 @@ breaches by where it stood when the clock ran out (the sla_breached event's data
 
 import math
 import queue
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
@@ -414,7 +415,11 @@ def _in_snapshot(snapshot: str, part: Callable[[], object]) -> object:
     try:
         with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            # SET takes no bound parameter (server-side binding sends one): the id that
+            # pg_export_snapshot() gave, checked to be only its hex digits and dashes, is inlined.
+            if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+                raise ValueError(f"not a snapshot id: {snapshot!r}")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             _tune(cursor)
             return part()
     finally:
