@@ -13,6 +13,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from support_desk.compiled_insert import apply_converters
+
 from .models import User
 from .roles import ROLE_GROUP_ATTRIBUTE, with_role_group
 
@@ -88,11 +90,7 @@ class _TokenLookup:
         if row is None:
             return None
         row = list(row)
-        for position, (functions, expression) in converters:  # as SQLCompiler.apply_converters
-            value = row[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[position] = value
+        apply_converters(row, converters, connection)
         token, user, profile = (
             model.from_db(alias, names, [row[position] for position in positions]) for model, positions, names in models
         )

@@ -25,6 +25,15 @@ from django.db.models.sql import InsertQuery
 _compiled: dict[tuple, tuple | None] = {}
 
 
+def apply_converters(row: list, converters: list, connection) -> None:
+    """`SQLCompiler.apply_converters` for one row (in place), with the given connection: for a
+    statement compiled once and run by any thread, whose compiler holds the compiling thread's
+    connection. `converters` is `list(compiler.get_converters(...).items())`."""
+    for position, (functions, expression) in converters:
+        for convert in functions:
+            row[position] = convert(row[position], expression, connection)
+
+
 def _is_expression(value) -> bool:
     return hasattr(value, "resolve_expression")
 
@@ -82,9 +91,7 @@ def _insert(model, objs: list, using: str, fields: tuple, returning_fields: tupl
         else:
             returned = [list(connection.ops.fetch_returned_insert_columns(cursor, ()))]
     for row in returned:
-        for position, (functions, expression) in converters:
-            for convert in functions:
-                row[position] = convert(row[position], expression, connection)
+        apply_converters(row, converters, connection)
     return returned
 
 
