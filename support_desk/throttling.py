@@ -148,19 +148,27 @@ class GuestIpThrottle(PublicThrottle):
     scope = "guest_ip"
 
 
-class GuestEmailThrottle(DeskRateThrottle):
-    """Per target e-mail address, so nobody floods one inbox with ticket links."""
+class EmailThrottle(DeskRateThrottle):
+    """Per target e-mail address (the body's `email`, hashed), so nobody floods one inbox with
+    links; no address, no limit here (the view answers its 400)."""
 
-    scope = "guest_email"
+    def request_data(self, request):
+        return getattr(request, "data", None)
 
     def get_cache_key(self, request, view) -> str | None:
-        data = getattr(request, "data", None)
-        # A body that is not an object (a JSON list) has no address: the view answers its 400.
+        data = self.request_data(request)
+        # A body that is not an object (a JSON list) has no address.
         email = str(data.get("email", "")).strip().lower() if isinstance(data, Mapping) else ""
         if not email:
             return None
         digest = hashlib.sha256(email.encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class GuestEmailThrottle(EmailThrottle):
+    """Per target e-mail address, so nobody floods one inbox with ticket links."""
+
+    scope = "guest_email"
 
 
 class EmergencyIpThrottle(PublicThrottle):
