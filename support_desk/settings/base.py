@@ -20,6 +20,8 @@ VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
+# What switches a feature off in the environment (API_THROTTLE, DATABASE_PREPARE_THRESHOLD).
+OFF_VALUES = frozenset({"off", "0", "false", "no"})
 
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
@@ -153,16 +155,12 @@ if REPORTS_DATABASE_URL:
 # creation; bench/README). Behind PgBouncer in transaction mode, which cannot keep prepared
 # statements, set DATABASE_PREPARE_THRESHOLD=off: client-side binding, as psycopg2 did.
 DATABASE_PREPARE_THRESHOLD = env("DATABASE_PREPARE_THRESHOLD", default="2").strip().lower()
-for _database in DATABASES.values():
-    if _database["ENGINE"].startswith("django.db.backends.postgresql") and DATABASE_PREPARE_THRESHOLD not in {
-        "off",
-        "0",
-        "false",
-        "no",
-    }:
-        _database.setdefault("OPTIONS", {}).update(
-            {"server_side_binding": True, "prepare_threshold": int(DATABASE_PREPARE_THRESHOLD)}
-        )
+if DATABASE_PREPARE_THRESHOLD not in OFF_VALUES:
+    for _database in DATABASES.values():
+        if _database["ENGINE"].startswith("django.db.backends.postgresql"):
+            _database.setdefault("OPTIONS", {}).update(
+                {"server_side_binding": True, "prepare_threshold": int(DATABASE_PREPARE_THRESHOLD)}
+            )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -356,7 +354,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- REST API -------------------------------------------------------------------
-API_THROTTLE_ENABLED = env("API_THROTTLE", default="on").lower() not in {"off", "0", "false", "no"}
+API_THROTTLE_ENABLED = env("API_THROTTLE", default="on").lower() not in OFF_VALUES
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
