@@ -108,16 +108,17 @@ def test_an_unknown_token_is_refused(db):
     reason="a second thread's own connection to a committed row needs PostgreSQL",
 )
 @pytest.mark.django_db(transaction=True)
-def test_a_token_compiled_in_one_thread_is_looked_up_in_another_with_that_threads_connection(alice):
+def test_a_token_compiled_in_one_thread_is_looked_up_in_another_with_that_threads_connection(alice, monkeypatch):
     """gthread workers: the statement is compiled once per process; each thread runs it (and its
     converters) on its own connection."""
     import threading
 
     from django.db import connections
 
-    from accounts.tokens import _TokenLookup
+    from accounts import tokens
 
-    lookup = _TokenLookup()
+    monkeypatch.setattr(tokens._TOKEN_BY_KEY, "_compiled", {})
+    lookup = tokens._token_lookup
     token = Token.objects.create(user=alice)
     assert lookup(token.key).user == alice  # compiled here
     found = {}
