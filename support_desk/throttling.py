@@ -3,10 +3,18 @@
 The counters live in the shared cache (Redis). When Redis does not answer they move to this
 process's memory instead of switching off: limits get per-process, never absent. `/readyz`
 says which store is in use.
+
+The window is DRF's (SimpleRateThrottle: the times of the requests let through in the last
+`duration` seconds). On Redis it is a sorted set, trimmed, counted and added to by one script:
+one round trip per request, and atomic, so that parallel requests cannot all read the same
+count and all pass (DRF's get-then-set lets a burst of N parallel requests through a limit of 1).
 """
 
 import hashlib
+import itertools
 import logging
+import os
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django_redis.cache import RedisCache
+from redis.commands.core import Script
 from rest_framework.throttling import SimpleRateThrottle
 
 from .client_ip import client_ip
@@ -24,6 +34,24 @@ logger = logging.getLogger(__name__)
 # outage costs one failed connection per interval, not one per request.
 RETRY_SECONDS = 5.0
 
+# KEYS[1]: the window's sorted set. ARGV: now, duration (s), limit, a member unique to this request.
+# Returns {1 if let through, the requests in the window, the oldest one's time}.
+_HIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+local count = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if count < tonumber(ARGV[3]) then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+    redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000))
+    count = count + 1
+    allowed = 1
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {allowed, count, oldest[2] or ARGV[1]}
+"""
+# A member per request: two requests in the same microsecond are two entries.
+_members = itertools.count()
+
 
 class ResilientStore:
     """get/set for the throttles: the `throttle` cache while it answers, else local memory."""
@@ -32,6 +60,8 @@ class ResilientStore:
         self.alias = alias
         self.local = LocMemCache("desk-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
         self.failed_at: float | None = None
+        self._hit_script: Script | None = None
+        self._lock = threading.Lock()  # gthread: one process's threads share the local window
 
     @property
     def degraded(self) -> bool:
@@ -67,6 +97,42 @@ class ResilientStore:
     def set(self, key: str, value: Any, timeout: float | None = None) -> None:
         self._call("set", key, value, timeout)
 
+    def hit(self, key: str, *, now: float, duration: int, limit: int) -> tuple[bool, int, float]:
+        """Count one request in `key`'s window of `duration` seconds, unless `limit` requests are
+        in it already: (let through, requests in the window, the oldest one's time)."""
+        shared = self._shared()
+        if isinstance(shared, RedisCache) and not (
+            self.failed_at is not None and time.monotonic() - self.failed_at < RETRY_SECONDS
+        ):
+            try:
+                client = shared.client.get_client(write=True)
+                allowed, count, oldest = self._script(client)(
+                    keys=[shared.make_key(f"window:{key}")],
+                    args=[repr(now), duration, limit, f"{now!r}:{os.getpid()}:{next(_members)}"],
+                    client=client,
+                )
+            except Exception as error:  # noqa: BLE001 - as _call: keep limiting, locally
+                if self.failed_at is None:
+                    logger.warning("Throttle store unavailable (%s); limiting in local memory", type(error).__name__)
+                self.failed_at = time.monotonic()
+            else:
+                if self.failed_at is not None:
+                    logger.info("Throttle store is back")
+                    self.failed_at = None
+                return bool(allowed), int(count), float(oldest)
+        with self._lock:  # the same window as a list of times, by get and set (DRF's own way)
+            history = [t for t in self.get(key, []) if t > now - duration]
+            allowed = len(history) < limit
+            if allowed:
+                history.insert(0, now)
+                self.set(key, history, duration)
+            return allowed, len(history), history[-1] if history else now
+
+    def _script(self, client) -> Script:
+        if self._hit_script is None:
+            self._hit_script = client.register_script(_HIT)
+        return self._hit_script
+
     def clear(self) -> None:
         self.local.clear()
         self.failed_at = None
@@ -86,9 +152,24 @@ class DeskRateThrottle(SimpleRateThrottle):
             super().__init__()
 
     def allow_request(self, request, view) -> bool:
-        if not settings.API_THROTTLE_ENABLED:
+        if not settings.API_THROTTLE_ENABLED or self.rate is None:
             return True
-        return super().allow_request(request, view)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        allowed, self.in_window, self.oldest = self.cache.hit(
+            self.key, now=self.now, duration=self.duration, limit=self.num_requests
+        )
+        return allowed
+
+    def wait(self) -> float | None:
+        """DRF's: the time until the oldest request leaves the window, shared among the requests
+        still allowed in it."""
+        available = self.num_requests - self.in_window + 1
+        if available <= 0:
+            return None
+        return (self.duration - (self.now - self.oldest)) / float(available)
 
     def get_ident(self, request) -> str:
         return client_ip(request)
