@@ -1,31 +1,39 @@
-import copy
-
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+# What a field or serializer caches on itself once used: a copy starts without them (a nested
+# serializer builds its own fields when first read, bound to itself).
+_PER_INSTANCE = ("fields", "_data", "_errors", "_validated_data", "instance", "initial_data")
+# The parts a field holds bound to itself: a list's child, a many relation's child relation.
+_PARTS = ("child", "child_relation")
 
-def _has_bound_parts(field: serializers.Field) -> bool:
-    """Fields holding other fields bound to them (a nested serializer, a list's child, a many
-    relation's child relation): those must be deep-copied, or the copies would share the parts."""
-    return isinstance(field, serializers.BaseSerializer) or any(
-        hasattr(field, name) for name in ("child", "child_relation")
-    )
+
+def _clone(field: serializers.Field) -> serializers.Field:
+    """A fresh, unbound copy of a field prototype. It shares its prototype's attributes
+    (validators, choices, error messages are read, never changed, once built); bind() then sets
+    the copy's own name, parent and source. A part bound to the field (a list's child) is cloned
+    too, its parent the copy; a nested serializer's copy builds
+    its own fields. DRF deep-copies every field instead, re-running each field's __init__ (and a
+    nested serializer's whole construction): most of a ticket's serialisation time."""
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    for name in _PER_INSTANCE:
+        clone.__dict__.pop(name, None)
+    if isinstance(field, serializers.BaseSerializer):
+        clone.instance = None
+    for name in _PARTS:
+        part = field.__dict__.get(name)
+        if part is not None:
+            # Bound already (by the prototype's __init__): its name and source are the same
+            # whatever the parent, so only the parent changes.
+            clone.__dict__[name] = _clone(part)
+            clone.__dict__[name].parent = clone
+    return clone
 
 
 def copy_fields(fields) -> dict[str, serializers.Field]:
-    """Fresh, unbound copies of a serializer's field prototypes. A plain field's copy shares its
-    prototype's attributes (validators, choices, error messages are read, never changed, once
-    built); bind() then sets the copy's own name, parent and source. DRF deep-copies every
-    field instead, re-running each field's __init__: most of a ticket's serialisation time."""
-    copies = {}
-    for name, field in fields.items():
-        if _has_bound_parts(field):
-            copies[name] = copy.deepcopy(field)
-        else:
-            clone = object.__new__(type(field))
-            clone.__dict__.update(field.__dict__)
-            copies[name] = clone
-    return copies
+    """Fresh, unbound copies (_clone) of a serializer's field prototypes."""
+    return {name: _clone(field) for name, field in fields.items()}
 
 
 # For a serializer on a hot path: a ModelSerializer's fields derived from the model are built once

@@ -31,12 +31,33 @@ def test_the_prototypes_stay_unbound():
     assert (prototype.parent, prototype.field_name) == (None, None)
 
 
-def test_fields_holding_bound_parts_are_deep_copied():
+def test_fields_holding_bound_parts_are_copied_with_their_parts():
     first, second = Parent(), Parent()
 
     assert first.fields["children"].child is not second.fields["children"].child
+    assert first.fields["children"].child.parent is first.fields["children"]
     assert first.fields["tags"].child is not second.fields["tags"].child
     assert first.fields["tags"].child.parent is first.fields["tags"]
+
+
+def test_a_nested_serializers_copy_binds_its_own_fields():
+    first, second = Parent(), Parent()
+
+    name = first.fields["children"].child.fields["name"]
+
+    assert name is not second.fields["children"].child.fields["name"]
+    assert name.parent is first.fields["children"].child
+    assert Parent._declared_fields["children"].child.parent is Parent._declared_fields["children"]
+
+
+def test_nested_rows_serialise_and_validate_through_the_copies():
+    data = {"title": "abc", "kind": "a", "children": [{"name": "x"}, {"name": "y"}], "tags": ["t"]}
+
+    serializer = Parent(data=data)
+
+    assert serializer.is_valid(), serializer.errors
+    assert Parent(serializer.validated_data).data["children"] == [{"name": "x"}, {"name": "y"}]
+    assert not Parent(data={**data, "children": [{}]}).is_valid()
 
 
 def test_validation_through_copied_fields_gives_field_errors():
