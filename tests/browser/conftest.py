@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.core.signals import request_finished, request_started
 from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 # Playwright cannot download its own browsers here: it drives a system Chromium (or Chrome).
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -72,6 +74,40 @@ def base_url():
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": DESKTOP, "locale": "en-US"}
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server for an in-memory SQLite database: a thread per connection, as Django's, but
+    one request at a time. Its threads share the test's one sqlite3 connection, and two of them in
+    it at once can deadlock: one inside a statement that calls a Python function Django registered
+    (the SLA report's percentiles) waits for the GIL while holding the connection's mutex, which
+    the other, holding the GIL, waits for (CI hung in tests/browser/test_reports.py that way)."""
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def serialized(environ, start_response):
+            with lock:
+                result = application(environ, start_response)
+                try:
+                    return list(result)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()  # request_finished, as the server would send it
+
+        super().set_app(serialized)
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, serialized where its threads share one SQLite connection."""
+    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(addr, start=False)
+    if server.thread.connections_override:
+        server.thread.server_class = _OneRequestAtATime
+    server.start()
+    yield server
+    server.stop()
 
 
 class _InFlight:
