@@ -28,6 +28,9 @@ for _database in DATABASES.values():
     _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _database["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     if _database["ENGINE"].startswith("django.db.backends.postgresql"):
+        # Django's backend, with a health check that asks the connection instead of sending a
+        # `SELECT 1` per request (support_desk/postgresql/base.py).
+        _database["ENGINE"] = "support_desk.postgresql"
         # While PostgreSQL restarts or fails over, a request waits at most this long (seconds) for a
         # connection before its 503 (portal.views.server_error), instead of hanging on an unanswered SYN.
         _database.setdefault("OPTIONS", {}).setdefault(
