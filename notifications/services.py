@@ -15,7 +15,6 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from support_desk import redis_after_commit
 from support_desk.metrics import EMAIL_FAILURES, EMAILS_SENT
 
 from .models import OutboxMessage, lease_free
@@ -196,15 +195,7 @@ def outbox_enqueue_template(
         created_at=now,
         next_attempt_at=now,
     )
-    if _coalesced_relay() and redis_after_commit.available():
-        # The coalesced relay's key in the commit's one round trip to Redis (relay_new, otherwise).
-        redis_after_commit.after_commit(
-            redis_after_commit.cache_set(RELAY_PENDING_KEY, "1", nx=True, timeout=RELAY_PENDING_SECONDS),
-            reply=lambda key_set: _relay_new_answered(message.pk, key_set=key_set),
-            fallback=lambda error: _relay_new_failed(message.pk, error),
-        )
-    else:
-        transaction.on_commit(lambda: relay_new(message.pk))
+    transaction.on_commit(lambda: relay_new(message.pk))
     return message
 
 
@@ -236,7 +227,7 @@ NEW_ROWS_MAX_SECONDS = 5.0
 def _coalesced_relay() -> bool:
     """Only where the cache is shared by the web processes and the workers (Redis): a
     process-local cache would keep the key where the worker could never clear it."""
-    return redis_after_commit.available()
+    return settings.CACHES["default"]["BACKEND"].startswith("django_redis")
 
 
 def relay_new(message_id: Any) -> None:
@@ -246,23 +237,13 @@ def relay_new(message_id: Any) -> None:
         relay(message_id)
         return
     try:
-        key_set = cache.add(RELAY_PENDING_KEY, "1", RELAY_PENDING_SECONDS)
+        if not cache.add(RELAY_PENDING_KEY, "1", RELAY_PENDING_SECONDS):
+            return  # a task already on its way will find this row
     except Exception:  # noqa: BLE001 - Redis down: hand the row over on its own
         relay(message_id)
         return
-    _relay_new_answered(message_id, key_set=key_set)
-
-
-def _relay_new_answered(message_id: Any, *, key_set: Any) -> None:
-    """Redis's answer to setting the relay's key: set now, so this row publishes the task; or
-    already set, so a task on its way will find this row."""
-    if key_set and not _publish_new():
+    if not _publish_new():
         logger.warning("Broker unavailable; outbox message %s left for the drain", message_id)
-
-
-def _relay_new_failed(message_id: Any, error: Exception) -> None:
-    # As when django-redis ignores the error of `cache.add`: the drain sends the row.
-    logger.warning("Redis unavailable (%s); outbox message %s left for the drain", error, message_id)
 
 
 def _claim_new(*, now: datetime, limit: int) -> list[OutboxMessage]:

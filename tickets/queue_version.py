@@ -14,7 +14,6 @@ authentication query or queries: group changes and user saves drop the cached ro
 """
 
 import hashlib
-import logging
 import secrets
 from datetime import datetime
 
@@ -25,11 +24,8 @@ from django.dispatch import receiver
 
 from accounts.models import Role, User
 from accounts.roles import role_of
-from support_desk import redis_after_commit
 
 from .models import Team, Ticket
-
-logger = logging.getLogger(__name__)
 
 VERSION_KEY = "desk:queue-version"
 ROLE_KEY = "desk:role:{user_id}"
@@ -43,19 +39,8 @@ def _bump_now() -> None:
     cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 
-def _bump_failed(error: Exception) -> None:
-    # As django-redis's ignored exceptions: the version stays, polls may answer 304 until Redis is back.
-    logger.warning("Could not change the queue version: %s", error)
-
-
 def queue_version_bump() -> None:
-    """Change the queue version once the current transaction commits (at once outside one), once
-    per transaction; on Redis, in the same round trip as the commit's other cache writes."""
-    if redis_after_commit.available():
-        redis_after_commit.after_commit(
-            redis_after_commit.cache_set(VERSION_KEY, secrets.token_hex(8)), fallback=_bump_failed, once=VERSION_KEY
-        )
-        return
+    """Change the queue version once the current transaction commits (at once outside one)."""
     if connection.in_atomic_block and any(entry[1] is _bump_now for entry in connection.run_on_commit):
         return  # this transaction already bumps on commit
     transaction.on_commit(_bump_now)
