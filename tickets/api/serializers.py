@@ -148,6 +148,11 @@ class QueueInfoSerializer(serializers.Serializer):
     estimated_first_response_at = serializers.DateTimeField(allow_null=True)
 
 
+# One instance for every answer, as _DATETIME_FIELD: it keeps no state of a request (no context),
+# and building a serializer and its fields per answer cost more than the three values it formats.
+_QUEUE_INFO = QueueInfoSerializer()
+
+
 class TimelineEntrySerializer(serializers.Serializer):
     kind = serializers.CharField()
     at = serializers.DateTimeField()
@@ -335,6 +340,9 @@ class OtherTicketSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+_OTHER_TICKETS = OtherTicketSerializer(many=True)  # no request state: one instance (see _QUEUE_INFO)
+
+
 class CustomerPanelSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -478,7 +486,7 @@ class TicketDetailSerializer(TicketSerializer):
             "exchange_uid": personal["exchange_uid"],
             "addresses": personal["addresses"],
             "masked": True,
-            "other_tickets": OtherTicketSerializer(others, many=True).data,
+            "other_tickets": _OTHER_TICKETS.to_representation(others),
         }
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
@@ -491,8 +499,9 @@ class TicketDetailSerializer(TicketSerializer):
 
     @extend_schema_field(MergedConversationSerializer(many=True))
     def get_merged_from(self, ticket: Ticket) -> list[dict]:
-        # No statement unless the (prefetched) events record a merge.
-        return MergedConversationSerializer(merged_conversations(ticket), many=True).data
+        # No statement unless the (prefetched) events record a merge; no serializer for none.
+        conversations = merged_conversations(ticket)
+        return MergedConversationSerializer(conversations, many=True).data if conversations else []
 
     @extend_schema_field(SatisfactionOutSerializer(allow_null=True))
     def get_satisfaction(self, ticket: Ticket) -> dict | None:
@@ -503,7 +512,7 @@ class TicketDetailSerializer(TicketSerializer):
     def get_queue(self, ticket: Ticket) -> dict:
         # A ticket just filed carries the place its creation counted (tickets.services.ticket_create).
         info = getattr(ticket, "queue_info", None) or ticket_queue_info(ticket=ticket, now=timezone.now())
-        return QueueInfoSerializer(info).data
+        return _QUEUE_INFO.to_representation(info)
 
 
 class ActiveCategoryField(serializers.SlugRelatedField):
