@@ -34,6 +34,7 @@ def forget_process_state() -> None:
     store.clear()
     versioned.forget_all()  # the copies of the SLA configuration and webhook subscriptions
     selectors._pace_seen.clear()  # and of the teams' answer pace
+    selectors._far_back.clear()  # and of the places counted far back in the queues
 
 
 @pytest.fixture(autouse=True)

@@ -437,6 +437,10 @@ MESSAGE_BODY_MAX_LENGTH = 20_000
 # A customer's place in the queue is counted exactly up to this many tickets ahead (an index range
 # read, bounded in work); further back it is an estimate (`queue.position_exact: false`).
 QUEUE_POSITION_EXACT_UP_TO = env.int("QUEUE_POSITION_EXACT_UP_TO", default=1000)
+# Far beyond that bound (twice it), a process reuses its last count of the team's queue for this
+# many seconds, extended by the queue's density, instead of reading the range again for every new
+# ticket of a surge (tickets.selectors._reuse_far_back). 0 counts every time.
+QUEUE_POSITION_REUSE_SECONDS = env.float("QUEUE_POSITION_REUSE_SECONDS", default=1.0)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # Any request body but a multipart upload (JSON, forms); larger ones get a 413 (support_desk.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)

@@ -2,6 +2,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import CustomerFactory, TicketFactory
@@ -109,3 +111,62 @@ def test_position_within_the_bound_is_exact(category, sla_policy, settings):
         TicketFactory(category=category, sla_due_at=now + timedelta(minutes=10 * index))
     info = ticket_queue_info(ticket=create(category, at=now), now=now)
     assert (info["position"], info["position_exact"]) == (4, True)
+
+
+def queue_far_back(category, now):
+    """Ten tickets due every ten minutes, all before a new normal ticket (due in 4 h)."""
+    for index in range(10):
+        TicketFactory(category=category, sla_due_at=now + timedelta(minutes=100 + 10 * index))
+
+
+def place(ticket, now):
+    with CaptureQueriesContext(connection) as queries:
+        info = ticket_queue_info(ticket=ticket, now=now)
+    return (info["position"], info["position_exact"]), len(queries)
+
+
+@pytest.fixture
+def two_far_back(category, sla_policy, settings):
+    """Two new tickets half a second apart behind ten (estimates: the bound is 4), and the first
+    one's place counted."""
+    settings.QUEUE_POSITION_EXACT_UP_TO = 4
+    settings.QUEUE_POSITION_REUSE_SECONDS = 0  # filed without reuse
+    now = timezone.now()
+    queue_far_back(category, now)
+    first = create(category, at=now)
+    second = create(category, at=now + timedelta(seconds=0.5))
+    settings.QUEUE_POSITION_REUSE_SECONDS = 1
+    counted = place(first, now)
+    return first, second, now, counted
+
+
+def test_the_next_place_far_back_in_a_team_reuses_the_last_count_without_its_statement(two_far_back):
+    _first, second, now, ((position, exact), statements) = two_far_back
+    assert (position, exact) == (11, False)
+    # The first ticket is ahead of the second: one place further back, one statement fewer.
+    assert place(second, now + timedelta(seconds=0.5)) == ((12, False), statements - 1)
+
+
+def test_the_counted_ticket_shown_again_keeps_its_place_without_the_statement(two_far_back):
+    first, _second, now, ((position, exact), statements) = two_far_back
+    assert place(first, now + timedelta(seconds=0.2)) == ((position, exact), statements - 1)
+
+
+def test_a_place_far_back_is_counted_again_once_the_reuse_window_has_passed(two_far_back):
+    _first, second, now, (_place, statements) = two_far_back
+    assert place(second, now + timedelta(seconds=1.5))[1] == statements
+
+
+def test_a_ticket_ahead_of_the_counted_one_is_counted_again(two_far_back, category):
+    _first, _second, now, (_place, statements) = two_far_back
+    vip = create(category, at=now, tier="vip")  # due in 1 h: ahead of the first ticket
+    assert place(vip, now)[1] == statements
+
+
+def test_a_place_less_than_twice_the_bound_back_is_always_counted(category, sla_policy, settings):
+    settings.QUEUE_POSITION_EXACT_UP_TO = 6  # ten ahead: beyond the bound, not twice it
+    now = timezone.now()
+    queue_far_back(category, now)
+    first = create(category, at=now)
+    _place, statements = place(first, now)
+    assert place(first, now)[1] == statements
