@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.decorators import api_view, permission_classes
@@ -67,5 +68,7 @@ handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
 
-admin.site.site_header = "Exchange Support Desk"
-admin.site.site_title = "Support Desk admin"
+# In the admin user's language, as every other page (English and Simplified Chinese ship).
+admin.site.site_header = _("Exchange Support Desk")
+admin.site.site_title = _("Support Desk admin")
+admin.site.index_title = _("Desk administration")
