@@ -23,6 +23,7 @@ LEAD_MANAGES = {
     "tickets": ["team", "category", "macro", "assetthreshold"],
     "incidents": ["incident"],
     "knowledge": ["article", "officialcontact"],
+    "desk": ["savedview"],  # desk 0002 grants it
 }
 LEAD_READS = {"tickets": ["ticket", "ticketevent"], "notifications": ["outboxmessage"]}
 

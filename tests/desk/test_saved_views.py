@@ -246,3 +246,34 @@ def test_view_list_query_count_does_not_grow_with_the_page(as_agent, agent, djan
     with django_assert_num_queries(3):  # role, count, page
         response = as_agent.get(f"{VIEWS}?page_size=10")
     assert len(response.json()["results"]) == 10
+
+
+@pytest.fixture
+def lead_admin(lead):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(lead)
+    return client
+
+
+def test_a_lead_shares_a_view_with_a_team_in_the_admin(lead_admin, lead, category):
+    team = category.default_team
+    response = lead_admin.post(
+        "/admin/desk/savedview/add/",
+        {"name": "Team new", "team": team.pk, "filters": '{"status": "new"}', "sort": "sla_due", "columns": "[]"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    shared = SavedView.objects.get(name="Team new")
+    assert (shared.team, shared.owner, shared.created_by) == (team, None, lead)
+
+
+def test_a_lead_cannot_change_an_agents_personal_view_in_the_admin(lead_admin, agent):
+    mine = personal_view(agent)
+    response = lead_admin.post(
+        f"/admin/desk/savedview/{mine.pk}/change/",
+        {"name": "Taken", "owner": agent.pk, "filters": "{}", "sort": "sla_due", "columns": "[]"},
+    )
+    assert response.status_code == 403
+    mine.refresh_from_db()
+    assert mine.name == "Mine"
