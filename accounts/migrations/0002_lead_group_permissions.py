@@ -6,7 +6,7 @@ large-amount thresholds; read tickets, their audit trail and the outbox. Leads a
 
 from django.db import migrations
 
-LEAD_GROUP = "lead"  # accounts.roles.ROLE_GROUPS[Role.LEAD]; a migration must not import it (it may change)
+from accounts.migrations._lead_group import grant_to_lead, revoke_from_lead
 
 MANAGE = {
     "sla": [
@@ -27,46 +27,12 @@ VIEW = {
 }
 
 
-def _codenames() -> dict[str, set[str]]:
-    wanted: dict[str, set[str]] = {}
-    for app_label, models in MANAGE.items():
-        for model in models:
-            wanted.setdefault(app_label, set()).update(
-                f"{verb}_{model}" for verb in ("view", "add", "change", "delete")
-            )
-    for app_label, models in VIEW.items():
-        for model in models:
-            wanted.setdefault(app_label, set()).add(f"view_{model}")
-    return wanted
-
-
-def _permissions(apps):
-    from django.contrib.auth.management import create_permissions
-
-    # On a fresh database the permission rows are only made after the last migration
-    # (post_migrate): make them now for the apps concerned.
-    for app_label in {*MANAGE, *VIEW}:
-        app_config = apps.get_app_config(app_label)
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-    Permission = apps.get_model("auth", "Permission")
-    found = []
-    for app_label, codenames in _codenames().items():
-        found += list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
-    return found
-
-
 def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    group, _created = Group.objects.get_or_create(name=LEAD_GROUP)
-    group.permissions.add(*_permissions(apps))
+    grant_to_lead(apps, manage=MANAGE, view=VIEW)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    group = Group.objects.filter(name=LEAD_GROUP).first()
-    if group is not None:
-        group.permissions.remove(*_permissions(apps))
+    revoke_from_lead(apps, manage=MANAGE, view=VIEW)
 
 
 class Migration(migrations.Migration):

@@ -4,32 +4,17 @@ personal view is theirs), but without the model permissions the admin refused le
 
 from django.db import migrations
 
-LEAD_GROUP = "lead"  # accounts.roles.ROLE_GROUPS[Role.LEAD]; a migration must not import it
-CODENAMES = [f"{verb}_savedview" for verb in ("view", "add", "change", "delete")]
+from accounts.migrations._lead_group import grant_to_lead, revoke_from_lead
 
-
-def _permissions(apps):
-    from django.contrib.auth.management import create_permissions
-
-    # On a fresh database the permission rows are only made after the last migration (post_migrate).
-    app_config = apps.get_app_config("desk")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    Permission = apps.get_model("auth", "Permission")
-    return list(Permission.objects.filter(content_type__app_label="desk", codename__in=CODENAMES))
+MANAGE = {"desk": ["savedview"]}
 
 
 def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    group, _created = Group.objects.get_or_create(name=LEAD_GROUP)
-    group.permissions.add(*_permissions(apps))
+    grant_to_lead(apps, manage=MANAGE)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    group = Group.objects.filter(name=LEAD_GROUP).first()
-    if group is not None:
-        group.permissions.remove(*_permissions(apps))
+    revoke_from_lead(apps, manage=MANAGE)
 
 
 class Migration(migrations.Migration):
