@@ -114,6 +114,14 @@ def admin_user(db):
 
 
 @pytest.fixture
+def lead_client(client, lead):
+    """A browser session of the lead (the Django admin, the desk's pages); pytest-django's
+    `admin_client` is the same for `admin_user`."""
+    client.force_login(lead)
+    return client
+
+
+@pytest.fixture
 def ticket(customer, category):
     return TicketFactory(requester=customer, category=category)
 

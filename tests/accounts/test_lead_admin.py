@@ -3,17 +3,6 @@ migration creates (accounts/0002), not seed_demo."""
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import Client
-
-from accounts.models import Role
-from tests.factories import AgentFactory
-
-
-@pytest.fixture
-def lead_client(db):
-    client = Client()
-    client.force_login(AgentFactory(username="lead", role=Role.LEAD))
-    return client
 
 
 def test_the_lead_group_exists_with_its_permissions_after_migrating(db):

@@ -248,18 +248,9 @@ def test_view_list_query_count_does_not_grow_with_the_page(as_agent, agent, djan
     assert len(response.json()["results"]) == 10
 
 
-@pytest.fixture
-def lead_admin(lead):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(lead)
-    return client
-
-
-def test_a_lead_shares_a_view_with_a_team_in_the_admin(lead_admin, lead, category):
+def test_a_lead_shares_a_view_with_a_team_in_the_admin(lead_client, lead, category):
     team = category.default_team
-    response = lead_admin.post(
+    response = lead_client.post(
         "/admin/desk/savedview/add/",
         {"name": "Team new", "team": team.pk, "filters": '{"status": "new"}', "sort": "sla_due", "columns": "[]"},
     )
@@ -268,9 +259,9 @@ def test_a_lead_shares_a_view_with_a_team_in_the_admin(lead_admin, lead, categor
     assert (shared.team, shared.owner, shared.created_by) == (team, None, lead)
 
 
-def test_a_lead_cannot_change_an_agents_personal_view_in_the_admin(lead_admin, agent):
+def test_a_lead_cannot_change_an_agents_personal_view_in_the_admin(lead_client, agent):
     mine = personal_view(agent)
-    response = lead_admin.post(
+    response = lead_client.post(
         f"/admin/desk/savedview/{mine.pk}/change/",
         {"name": "Taken", "owner": agent.pk, "filters": "{}", "sort": "sla_due", "columns": "[]"},
     )

@@ -5,19 +5,11 @@ import json
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.test import Client
 
 from incidents.models import Incident, IncidentLink, IncidentUpdate
 from tests.factories import IncidentFactory, TicketFactory
 
 ADD = "/admin/incidents/incident/add/"
-
-
-@pytest.fixture
-def lead_client(lead):
-    client = Client()
-    client.force_login(lead)
-    return client
 
 
 def incident_post(**fields) -> dict:
@@ -76,28 +68,21 @@ def test_resolving_in_the_admin_is_the_desks_public_resolution(lead_client):
     assert update.status == Incident.Status.RESOLVED and update.body and update.body_zh_hans
 
 
-@pytest.fixture
-def admin_client_(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
 @pytest.mark.parametrize("model", ["incidentupdate", "incidentlink"])
-def test_the_admin_lists_incident_updates_and_links_with_their_filters(admin_client_, model):
+def test_the_admin_lists_incident_updates_and_links_with_their_filters(admin_client, model):
     incident = IncidentFactory(title="BTC withdrawals delayed")
     IncidentUpdate.objects.create(
         incident=incident, status="identified", body="Found it.", created_at=incident.started_at
     )
     IncidentLink.objects.create(incident=incident, ticket=TicketFactory(), rule="manual", linked_at=incident.started_at)
-    response = admin_client_.get(f"/admin/incidents/{model}/", {"incident__id__exact": incident.pk})
+    response = admin_client.get(f"/admin/incidents/{model}/", {"incident__id__exact": incident.pk})
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
     assert response.context["cl"].has_filters
 
 
 @pytest.mark.parametrize("model", ["incidentupdate", "incidentlink"])
-def test_incident_updates_and_links_cannot_be_added_or_changed_in_the_admin(admin_client_, model):
+def test_incident_updates_and_links_cannot_be_added_or_changed_in_the_admin(admin_client, model):
     incident = IncidentFactory()
     update = IncidentUpdate.objects.create(
         incident=incident, status="identified", body="x", created_at=incident.started_at
@@ -106,8 +91,8 @@ def test_incident_updates_and_links_cannot_be_added_or_changed_in_the_admin(admi
         incident=incident, ticket=TicketFactory(), rule="manual", linked_at=incident.started_at
     )
     row = update if model == "incidentupdate" else link
-    assert admin_client_.get(f"/admin/incidents/{model}/add/").status_code == 403
-    page = admin_client_.get(f"/admin/incidents/{model}/{row.pk}/change/")
+    assert admin_client.get(f"/admin/incidents/{model}/add/").status_code == 403
+    page = admin_client.get(f"/admin/incidents/{model}/{row.pk}/change/")
     assert page.status_code == 200  # the record, read-only
     assert b'name="_save"' not in page.content
-    assert admin_client_.post(f"/admin/incidents/{model}/{row.pk}/change/", {}).status_code == 403
+    assert admin_client.post(f"/admin/incidents/{model}/{row.pk}/change/", {}).status_code == 403

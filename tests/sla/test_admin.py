@@ -18,13 +18,6 @@ ADD = "/admin/sla/slapolicy/add/"
 
 
 @pytest.fixture
-def lead_client(lead):
-    client = Client()
-    client.force_login(lead)
-    return client
-
-
-@pytest.fixture
 def calendar(db):
     return BusinessCalendar.objects.create(name="Always")
 
