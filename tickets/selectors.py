@@ -247,14 +247,21 @@ def _as_datetime(value: datetime | str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _sample_span(*, oldest: datetime | None, newest: datetime | None) -> float | None:
+    """The seconds of due time the nearest tickets ahead cover, or None when they tell no density
+    (equal due times, or no running clock)."""
+    span = (newest - oldest).total_seconds() if oldest and newest else 0
+    return span if span > 0 and newest < FAR_FUTURE else None
+
+
 def _ahead_beyond_bound(*, head: datetime | None, oldest: datetime, newest: datetime, bound: int) -> int:
     """An estimate of the tickets ahead when more than `bound` are: the `bound` nearest ones ahead
     (oldest to newest due time) tell how densely the queue is packed in due time just before
     this ticket; spread that over the due times from the head of the team's queue to the
     sample's start."""
-    span = (newest - oldest).total_seconds() if oldest and newest else 0
-    if head is None or span <= 0 or newest >= FAR_FUTURE or bound < 2:
-        return bound  # no usable density (equal due times, or no running clock): at least the bound
+    span = _sample_span(oldest=oldest, newest=newest)
+    if head is None or span is None or bound < 2:
+        return bound  # no usable density: at least the bound
     # `bound` due times span bound - 1 gaps; as many gaps again between the head and the sample.
     return bound + round((oldest - head).total_seconds() * (bound - 1) / span)
 
@@ -309,10 +316,10 @@ def _reuse_far_back(*, ticket: Ticket, bound: int, now: datetime) -> int | None:
 def _remember_far_back(
     *, ticket: Ticket, ahead: int, oldest: datetime | None, newest: datetime | None, bound: int, now: datetime
 ) -> None:
-    span = (newest - oldest).total_seconds() if oldest and newest else 0
     if settings.QUEUE_POSITION_REUSE_SECONDS <= 0 or ticket.sla_due_at is None or ahead < 2 * bound:
         return
-    if span <= 0 or newest >= FAR_FUTURE:
+    span = _sample_span(oldest=oldest, newest=newest)
+    if span is None:
         return  # no density to extend it by
     _far_back[ticket.team_id] = _FarBack(
         counted_at=now.timestamp(),
