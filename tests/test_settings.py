@@ -41,3 +41,18 @@ def test_production_refuses_a_missing_short_or_published_secret_key(key):
 
 def test_production_accepts_a_private_secret_key():
     assert load_production_settings("a-private-random-key-" + "x9" * 20).returncode == 0
+
+
+def test_a_lowercase_log_level_is_accepted():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "support_desk.settings.local", "LOG_LEVEL": "info"}
+    code = "import django; django.setup(); from django.conf import settings; print(settings.LOG_LEVEL)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "INFO"

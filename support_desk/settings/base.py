@@ -483,7 +483,8 @@ EMAIL_CHANGE_MAX_AGE = env.int("EMAIL_CHANGE_MAX_AGE", default=2 * 24 * 3600)
 # LOG_FORMAT: `json` (one object per line; the production default) or `text`. Every line carries the
 # request id (X-Request-ID), in the web process and in the Celery tasks a request queued.
 LOG_FORMAT = env("LOG_FORMAT", default="text")
-LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# Case-insensitive, as gunicorn.conf.py reads it: LOG_LEVEL=info must not stop every process at boot.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 # The worker keeps LOGGING (same format, request ids) instead of installing its own handlers.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
