@@ -4,9 +4,9 @@ creation writes (ticket, message, event, SLA clocks, outbox row).
 `Model.save()` and `QuerySet.bulk_create()` build an InsertQuery and compile it on every call; for
 a ticket's 35 columns that was most of the web process's CPU per INSERT. Here the statement is
 built once by Django's own compiler and cached; each call computes the parameters as the compiler
-does (`pre_save`, then `get_db_prep_save`, laid out row by row, or column by column where
-PostgreSQL's compiler inserts from UNNEST arrays) and reads the returned columns back with the
-compiler's converters.
+does (`pre_save`, then `get_db_prep_save`, laid out row by row: VALUES rows, also where
+PostgreSQL's compiler would insert several rows from UNNEST arrays) and reads the returned columns
+back with the compiler's converters.
 
 - `CompiledInsert` (a model mixin) replaces only `_do_insert`: everything else `save()` does stays
   (the model's own save(), pre_save and post_save signals, auto_now, the instance's state).
@@ -16,9 +16,12 @@ Anything the cached statement cannot express goes to Django's path unchanged: an
 value (`Now()`, `DatabaseDefault`), a field with its own placeholder SQL, a backend that cannot
 return columns from an INSERT, rows with their primary key set (bulk)."""
 
+from types import MethodType
+
 from django.db import connections, router
 from django.db.models import AutoField
 from django.db.models.sql import InsertQuery
+from django.db.models.sql.compiler import SQLInsertCompiler
 
 # (model, alias, fields, returning fields, raw, rows) -> (sql, column layout, converters) or None
 # (None: this INSERT goes through Django's compiler every time).
@@ -52,19 +55,20 @@ def _statement(model, objs: list, using: str, fields: tuple, returning_fields: t
     query = InsertQuery(model)
     query.insert_values(list(fields), objs, raw=raw)
     compiler = query.get_compiler(using=using)
+    # A few rows as VALUES rows, not PostgreSQL's UNNEST of one array per column: the statement is
+    # compiled and prepared once either way, and adapting one array per column (22 for two SLA
+    # clocks) cost the web process more than the rows' plain values.
+    compiler.assemble_as_sql = MethodType(SQLInsertCompiler.assemble_as_sql, compiler)
     compiler.returning_fields = list(returning_fields) or None
     statements = compiler.as_sql()
     if len(statements) != 1 or compiler.returning_params:
         return None
     sql, params = statements[0]
-    # PostgreSQL's compiler inserts several rows from one array per column (INSERT … SELECT * FROM
-    # UNNEST(%s::type[], …)); otherwise the parameters follow the VALUES row by row.
-    by_column = len(objs) > 1 and "UNNEST(" in sql
-    if len(params) != (len(fields) if by_column else len(fields) * len(objs)):
+    if len(params) != len(fields) * len(objs):
         return None
     converters = compiler.get_converters([field.get_col(model._meta.db_table) for field in returning_fields])
     # Applied with the connection of the thread that inserts (connections are per thread).
-    return sql, by_column, list(converters.items())
+    return sql, list(converters.items())
 
 
 def _insert(model, objs: list, using: str, fields: tuple, returning_fields: tuple, raw: bool) -> list | None:
@@ -77,11 +81,10 @@ def _insert(model, objs: list, using: str, fields: tuple, returning_fields: tupl
         _compiled[key] = _statement(model, objs, using, fields, returning_fields, raw)
     if (compiled := _compiled[key]) is None:
         return None
-    sql, by_column, converters = compiled
+    sql, converters = compiled
     connection = connections[using]
     prepare = [field.get_db_prep_save for field in fields]
-    rows = [[to_db(value, connection=connection) for to_db, value in zip(prepare, row, strict=True)] for row in values]
-    params = [list(column) for column in zip(*rows, strict=True)] if by_column else [v for row in rows for v in row]
+    params = [to_db(value, connection=connection) for row in values for to_db, value in zip(prepare, row, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if not returning_fields:

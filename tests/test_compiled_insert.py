@@ -151,3 +151,12 @@ def test_bulk_rows_are_one_statement_compiled_once_per_row_count(compile_calls):
     assert len(inserts) == 1
     assert compile_calls.count(SlaClock) == 1
     assert _cached_statements(SlaClock)
+
+
+def test_bulk_rows_are_values_rows_not_one_array_per_column(compile_calls):
+    with CaptureQueriesContext(connection) as queries:
+        compiled_insert.bulk_create_compiled(_clock_rows(TicketFactory.create()))
+
+    insert = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "sla_slaclock"'))
+    assert "UNNEST" not in insert
+    assert ") VALUES (" in insert
