@@ -87,3 +87,15 @@ def cleanup_broker() -> None:
     folder = (app.conf.broker_transport_options or {}).get("data_folder_in", "")
     if folder and Path(folder).name.startswith("bench-broker-"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def copy_in(cursor, sql: str, buffer) -> None:
+    """`COPY … FROM STDIN` of a text buffer through a Django cursor: psycopg 3's `copy()` (the
+    driver Django uses here), or psycopg2's `copy_expert`."""
+    raw = cursor.cursor
+    if hasattr(raw, "copy_expert"):
+        raw.copy_expert(sql, buffer)
+        return
+    with raw.copy(sql) as copy:
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)

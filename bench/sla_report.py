@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import benchmark_database, ensure_database, setup_django  # bench/ is sys.path[0]
+from common import benchmark_database, copy_in, ensure_database, setup_django  # bench/ is sys.path[0]
 from sla_sweep import (
     CATEGORY_WEIGHTS,
     CHANNEL_WEIGHTS,
@@ -230,7 +230,7 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                 (events, "tickets_ticketevent", EVENT_COLUMNS),
             ):
                 buffer.seek(0)
-                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+                copy_in(cursor, f"COPY {table} ({columns}) FROM STDIN", buffer)
         done += size
         elapsed = time.perf_counter() - started
         log(f"  {existing + done:>9,} answered tickets  ({elapsed:6.1f} s, {done / elapsed:,.0f} tickets/s)")

@@ -44,6 +44,7 @@ from common import (  # bench/common.py (bench/ is sys.path[0])
     REPO_ROOT,
     benchmark_database,
     cleanup_broker,
+    copy_in,
     ensure_database,
     setup_django,
 )
@@ -356,11 +357,9 @@ def fill(args: argparse.Namespace) -> dict[str, Any]:
                     )
             tickets.seek(0)
             clocks.seek(0)
-            cursor.cursor.copy_expert(f"COPY tickets_ticket ({TICKET_COLUMNS}) FROM STDIN", tickets)
+            copy_in(cursor, f"COPY tickets_ticket ({TICKET_COLUMNS}) FROM STDIN", tickets)
             # A running clock has not ended: where it ended is blank (the model's defaults).
-            cursor.cursor.copy_expert(
-                f"COPY sla_slaclock ({CLOCK_COLUMNS}, ended_channel, ended_priority) FROM STDIN", clocks
-            )
+            copy_in(cursor, f"COPY sla_slaclock ({CLOCK_COLUMNS}, ended_channel, ended_priority) FROM STDIN", clocks)
         done += size
         elapsed = time.perf_counter() - started
         log(f"  {existing + done:>9,} open tickets  ({elapsed:6.1f} s, {done / elapsed:,.0f} tickets/s)")
@@ -845,7 +844,7 @@ def explain_lock_query(args: argparse.Namespace, captured_sql: str | None) -> di
                     text = "\n".join(row[0] for row in cursor.fetchall())
                     cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
                     plan = cursor.fetchone()[0]
-                    shown = cursor.mogrify(sql, params).decode()
+                    shown = connection.ops.compose_sql(sql, params)
                 transaction.set_rollback(True)
             if isinstance(plan, str):
                 plan = json.loads(plan)
