@@ -265,6 +265,18 @@ def test_a_lead_cannot_change_an_agents_personal_view_in_the_admin(lead_client, 
         f"/admin/desk/savedview/{mine.pk}/change/",
         {"name": "Taken", "owner": agent.pk, "filters": "{}", "sort": "sla_due", "columns": "[]"},
     )
-    assert response.status_code == 403
+    # Not found, as in the API: the admin sends the lead back to its index.
+    assert (response.status_code, response.url) == (302, "/admin/")
     mine.refresh_from_db()
     assert mine.name == "Mine"
+
+
+def test_a_lead_does_not_see_an_agents_personal_view_in_the_admin(lead_client, agent, lead, category):
+    personal_view(agent, name="Agent's own")
+    personal_view(lead, name="Lead's own")
+    team_view(category.default_team, lead, name="Team view")
+
+    listed = lead_client.get("/admin/desk/savedview/").content.decode()
+
+    assert "Lead&#x27;s own" in listed and "Team view" in listed
+    assert "Agent&#x27;s own" not in listed

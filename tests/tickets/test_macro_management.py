@@ -240,3 +240,20 @@ def test_admin_form_refuses_a_team_macro_from_an_agent(payments):
 def test_admin_form_accepts_a_team_macro_from_a_lead(lead, payments):
     form = admin_form(lead, {"name": "x", "body": "y", "team": payments.pk, "is_active": True})
     assert form.is_valid(), form.errors
+
+
+def test_a_lead_does_not_see_an_agents_personal_macro_in_the_admin(lead_client, agent, lead, payments):
+    MacroFactory(name="Agent's own", owner=agent)
+    MacroFactory(name="Lead's own", owner=lead)
+    MacroFactory(name="Payments macro", team=payments)
+
+    listed = lead_client.get("/admin/tickets/macro/").content.decode()
+
+    assert "Lead&#x27;s own" in listed and "Payments macro" in listed
+    assert "Agent&#x27;s own" not in listed
+
+
+def test_a_superuser_sees_every_personal_macro_in_the_admin(admin_client, agent):
+    MacroFactory(name="Agent's own", owner=agent)
+
+    assert "Agent&#x27;s own" in admin_client.get("/admin/tickets/macro/").content.decode()
