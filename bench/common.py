@@ -90,12 +90,8 @@ def cleanup_broker() -> None:
 
 
 def copy_in(cursor, sql: str, buffer) -> None:
-    """`COPY … FROM STDIN` of a text buffer through a Django cursor: psycopg 3's `copy()` (the
-    driver Django uses here), or psycopg2's `copy_expert`."""
-    raw = cursor.cursor
-    if hasattr(raw, "copy_expert"):
-        raw.copy_expert(sql, buffer)
-        return
-    with raw.copy(sql) as copy:
+    """`COPY … FROM STDIN` of a text buffer through a Django cursor (psycopg 3's `copy()`: the
+    driver Django uses here; psycopg2 is installed only for scripts that connect without Django)."""
+    with cursor.cursor.copy(sql) as copy:
         while chunk := buffer.read(1 << 20):
             copy.write(chunk)

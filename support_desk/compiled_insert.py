@@ -23,7 +23,7 @@ from django.db.models import AutoField
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
 
-# (model, alias, fields, returning fields, raw, rows) -> (sql, column layout, converters) or None
+# (model, alias, fields, returning fields, raw, rows) -> (sql, converters) or None
 # (None: this INSERT goes through Django's compiler every time).
 _compiled: dict[tuple, tuple | None] = {}
 

@@ -10,15 +10,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_production_settings(secret_key: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "support_desk.settings.production",
-        "SECRET_KEY": secret_key,
-        "ALLOWED_HOSTS": "desk.example",
-    }
+def set_up_django(code: str = "", **env: str) -> subprocess.CompletedProcess:
+    """django.setup() in a fresh interpreter with these environment variables, then `code`."""
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def load_production_settings(secret_key: str) -> subprocess.CompletedProcess:
+    return set_up_django(
+        DJANGO_SETTINGS_MODULE="support_desk.settings.production", SECRET_KEY=secret_key, ALLOWED_HOSTS="desk.example"
     )
 
 
@@ -44,14 +49,10 @@ def test_production_accepts_a_private_secret_key():
 
 
 def test_a_lowercase_log_level_is_accepted():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "support_desk.settings.local", "LOG_LEVEL": "info"}
-    code = "import django; django.setup(); from django.conf import settings; print(settings.LOG_LEVEL)"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    result = set_up_django(
+        "from django.conf import settings; print(settings.LOG_LEVEL)",
+        DJANGO_SETTINGS_MODULE="support_desk.settings.local",
+        LOG_LEVEL="info",
     )
 
     assert result.returncode == 0, result.stderr
